@@ -1,0 +1,50 @@
+"""The ``attractor`` command.
+
+Each sub-command lives in its own module under ``attractor.commands`` and provides
+``add_parser(subparsers)`` and ``run(args) -> int``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# sub-command name -> module under attractor.commands
+COMMANDS = {
+    "demo": "demo",
+    "systems": "systems",
+    "simulate": "simulate",
+    "lyapunov": "lyapunov",
+    "nash": "nash",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="attractor",
+        description="Equilibria and dynamics on PyTorch: fixed points, DEQs, ODE/SDE/CDE, chaos, games.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f"attractor.commands.{module}")
+        except ModuleNotFoundError as exc:  # a command whose module is not part of this build
+            if exc.name != f"attractor.commands.{module}":
+                raise
+            continue
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

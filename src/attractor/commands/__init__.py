@@ -1,0 +1,1 @@
+"""Sub-commands of the ``attractor`` CLI, one module each."""

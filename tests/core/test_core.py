@@ -1,0 +1,79 @@
+import pytest
+import torch
+
+import attractor
+from attractor._core.errors import raise_if_failed
+from attractor._core.lookup import resolve
+from attractor._core.norms import batch_norm, flat_batch
+from attractor._core.status import Status, is_ok
+from attractor._core.validation import check_choice, check_int, check_positive, check_tensor
+
+
+def test_status_success_codes():
+    status = torch.tensor([0, 1, 5, 3])
+    assert is_ok(status).tolist() == [True, False, True, False]
+
+
+def test_raise_if_failed_reports_failed_samples():
+    status = torch.tensor([0, int(Status.MAX_STEPS), int(Status.NONFINITE)])
+    residual = torch.tensor([1e-9, 0.5, float("nan")])
+    with pytest.raises(attractor.ConvergenceError) as info:
+        raise_if_failed("fixed_point", status, {"residual": residual, "max_steps": 10})
+    err = info.value
+    assert "2 of 3" in str(err)
+    assert "MAX_STEPS" in str(err) and "NONFINITE" in str(err)
+    assert "sample 1" in str(err) and "sample 0" not in str(err)
+    assert torch.equal(err.status, status)
+
+
+def test_raise_if_failed_passes_on_success():
+    raise_if_failed("x", torch.tensor([0, 5]))
+
+
+def test_batch_norm_kinds():
+    x = torch.tensor([[3.0, 4.0], [1.0, -2.0]])
+    assert torch.allclose(batch_norm(x, 1, "l2"), torch.tensor([5.0, 5.0**0.5]))
+    assert torch.allclose(batch_norm(x, 1, "max"), torch.tensor([4.0, 2.0]))
+    assert torch.allclose(batch_norm(x, 1, "rms"), torch.tensor([(12.5) ** 0.5, (2.5) ** 0.5]))
+    assert flat_batch(torch.zeros(2, 3, 4, 5), 2).shape == (6, 20)
+    assert flat_batch(torch.zeros(4, 5), 0).shape == (1, 20)
+
+
+def test_validation_messages_name_the_argument():
+    with pytest.raises(ValueError, match="`tol` must be positive"):
+        check_positive("tol", -1.0)
+    with pytest.raises(ValueError, match="`max_steps` must be >= 1"):
+        check_int("max_steps", 0)
+    with pytest.raises(ValueError, match="`z0` must be finite"):
+        check_tensor("z0", torch.tensor([1.0, float("nan")]))
+    with pytest.raises(ValueError, match="floating-point"):
+        check_tensor("z0", torch.tensor([1, 2]))
+    with pytest.raises(TypeError, match="`z0` must be a torch.Tensor"):
+        check_tensor("z0", [1.0])
+    with pytest.raises(ValueError, match="one of"):
+        check_choice("norm", "l3", ["l2", "max"])
+
+
+def test_resolve_solver_spec():
+    class Base:
+        pass
+
+    class A(Base):
+        def __init__(self, k=1):
+            self.k = k
+
+    registry = {"a": A}
+    assert isinstance(resolve("solver", "A", registry, Base), A)
+    inst = A(k=3)
+    assert resolve("solver", inst, registry, Base) is inst
+    with pytest.raises(ValueError, match="`solver` must be one of"):
+        resolve("solver", "b", registry, Base)
+    with pytest.raises(TypeError):
+        resolve("solver", 3, registry, Base)
+
+
+def test_cli_help_runs(capsys):
+    from attractor.cli import main
+
+    assert main([]) == 0
+    assert "attractor" in capsys.readouterr().out

@@ -1,0 +1,182 @@
+"""The shared driver of ``fixed_point`` and ``root``: validate, solve, attach gradients, report."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import torch
+
+from attractor._core.errors import raise_if_failed
+from attractor._core.lookup import resolve
+from attractor._core.validation import (
+    check_callable,
+    check_choice,
+    check_in_range,
+    check_int,
+    check_positive,
+    check_tensor,
+)
+from attractor.equilibrium._base import FixedPointSolver
+from attractor.equilibrium._loop import iterate
+from attractor.equilibrium._problem import Packer, Problem
+from attractor.equilibrium._registry import SOLVERS
+from attractor.equilibrium._solution import EquilibriumSolution
+from attractor.equilibrium.adjoint import resolve_adjoint_method
+from attractor.equilibrium.backward import BACKWARD_MODES, BackwardOptions, attach_gradients
+from attractor.linalg._batch import check_tol, resolve_batch_ndim
+
+NORMS = ("l2", "rms", "max")
+
+
+def solve_equilibrium(
+    kind: str,
+    fn_name: str,
+    fn: Any,
+    z0: Any,
+    *,
+    args: Any,
+    solver: Any,
+    tol: Any,
+    rtol: Any,
+    max_steps: Any,
+    norm: Any,
+    batch_ndim: Any,
+    backward: Any,
+    backward_solver: Any,
+    backward_tol: Any,
+    backward_rtol: Any,
+    backward_max_steps: Any,
+    phantom_steps: Any,
+    phantom_damping: Any,
+    on_failure: Any,
+    trajectory: Any,
+    divergence: Any,
+) -> EquilibriumSolution:
+    check_callable(fn_name, fn)
+    z0_name = "z0" if kind == "fixed_point" else "x0"
+    z0 = _check_state(z0_name, z0)
+    first = z0[0] if isinstance(z0, tuple) else z0
+    batch_ndim = resolve_batch_ndim(z0_name, first, batch_ndim)
+    if isinstance(z0, tuple):
+        _check_state_batch(z0_name, z0, batch_ndim)
+    if isinstance(args, list):
+        args = tuple(args)
+    if not isinstance(args, tuple):
+        raise TypeError(
+            f"`args` must be a tuple of extra arguments for `{fn_name}`; got {type(args).__name__}."
+        )
+    solver = resolve("solver", solver, SOLVERS, FixedPointSolver)
+    tol = check_tol("tol", tol, first.dtype)
+    rtol = check_positive("rtol", rtol, allow_zero=True)
+    max_steps = check_int("max_steps", max_steps, minimum=1)
+    norm = check_choice("norm", norm, NORMS)
+    backward = check_choice("backward", backward, BACKWARD_MODES)
+    options = BackwardOptions(
+        mode=backward,
+        method=resolve_adjoint_method(backward_solver, SOLVERS),
+        tol=check_tol(
+            "backward_tol", backward_tol if backward_tol is not None else tol, first.dtype
+        ),
+        rtol=check_positive("backward_rtol", backward_rtol, allow_zero=True),
+        max_steps=max_steps
+        if backward_max_steps is None
+        else check_int("backward_max_steps", backward_max_steps),
+        phantom_steps=check_int("phantom_steps", phantom_steps, minimum=1),
+        phantom_damping=check_in_range("phantom_damping", phantom_damping, 0.0, 1.0),
+        on_failure=check_choice("on_failure", on_failure, ("raise", "status")),
+    )
+    if options.phantom_damping == 0.0:
+        raise ValueError("`phantom_damping` must lie in (0, 1]; got 0.0.")
+    if not isinstance(trajectory, bool):
+        raise TypeError(f"`trajectory` must be a bool; got {type(trajectory).__name__}.")
+    divergence = check_positive("divergence", divergence)
+
+    packer = Packer(z0, batch_ndim)
+    problem = Problem(fn, args, packer, kind, fn_name)
+    unroll = backward == "unroll" and torch.is_grad_enabled()
+    start = packer.pack(z0)
+    if not unroll:
+        start = start.detach()
+    with contextlib.nullcontext() if unroll else torch.no_grad():
+        result = iterate(
+            solver,
+            problem,
+            start,
+            tol=tol,
+            rtol=rtol,
+            max_steps=max_steps,
+            norm=norm,
+            divergence=divergence,
+            record=trajectory,
+        )
+    stats: dict[str, Any] = {
+        "nfe": problem.nfe,
+        "njvp": problem.njvp,
+        "steps": int(result.steps.max()),
+        "iterations": result.iterations,
+        "solver": solver.name or type(solver).__name__,
+    }
+    value = result.z if unroll else attach_gradients(problem, result.z, options, stats)
+    sol = EquilibriumSolution(
+        value=packer.unpack(value),
+        residual=packer.per_sample(result.residual),
+        steps=packer.per_sample(result.steps),
+        status=packer.per_sample(result.status),
+        stats=stats,
+        trajectory=None
+        if result.trajectory is None
+        else [packer.unpack(z) for z in result.trajectory],
+    )
+    if options.on_failure == "raise":
+        raise_if_failed(
+            kind,
+            sol.status,
+            {"residual": sol.residual, "steps": sol.steps, "tol": tol, "max_steps": max_steps},
+            solution=sol,
+            hint=f"Solver {solver!r}. Raise `max_steps`, loosen `tol`, try another `solver`, "
+            "or pass on_failure='status' to inspect the per-sample status instead.",
+        )
+    return sol
+
+
+def _check_state(name: str, z0: Any) -> torch.Tensor | tuple[torch.Tensor, ...]:
+    """A floating-point tensor, or a non-empty tuple of them sharing dtype and device."""
+    if isinstance(z0, (tuple, list)):
+        if not z0:
+            raise ValueError(
+                f"`{name}` must be a tensor or a non-empty tuple of tensors; got an empty {type(z0).__name__}."
+            )
+        if not all(isinstance(p, torch.Tensor) for p in z0):
+            raise TypeError(
+                f"`{name}` must be a torch.Tensor or a tuple of tensors; got {type(z0).__name__} {z0!r:.60}."
+            )
+        parts = tuple(check_tensor(f"{name}[{i}]", p, finite=False) for i, p in enumerate(z0))
+        for i, p in enumerate(parts[1:], 1):
+            if p.dtype != parts[0].dtype or p.device != parts[0].device:
+                raise ValueError(
+                    f"`{name}[{i}]` must share dtype and device with `{name}[0]` "
+                    f"({parts[0].dtype}, {parts[0].device}); got {p.dtype}, {p.device}."
+                )
+        for i, p in enumerate(parts):
+            _check_finite(f"{name}[{i}]", p)
+        return parts
+    check_tensor(name, z0, finite=False)
+    _check_finite(name, z0)
+    return z0
+
+
+def _check_state_batch(name: str, z0: tuple[torch.Tensor, ...], batch_ndim: int) -> None:
+    batch_shape = z0[0].shape[:batch_ndim]
+    for i, p in enumerate(z0[1:], 1):
+        if p.dim() < batch_ndim or p.shape[:batch_ndim] != batch_shape:
+            raise ValueError(
+                f"`{name}[{i}]` must have the batch shape {tuple(batch_shape)} of `{name}[0]` "
+                f"(batch_ndim={batch_ndim}); got shape {tuple(p.shape)}."
+            )
+
+
+def _check_finite(name: str, x: torch.Tensor) -> None:
+    """One reduction instead of an elementwise test: NaN and inf propagate through a sum."""
+    if not bool(torch.isfinite(x.sum())):
+        check_tensor(name, x)  # names the culprit (or passes if the sum merely overflowed)

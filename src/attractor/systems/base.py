@@ -1,0 +1,200 @@
+"""The :class:`System` record: a vector field (flow) or an update rule (map) with its metadata."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import torch
+
+from attractor._core.validation import check_tensor
+
+FLOW = "flow"
+MAP = "map"
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """Published invariants of a system at its default parameters (``None`` where unknown).
+
+    ``max_lyapunov`` is the largest Lyapunov exponent (per unit time for flows, per iteration
+    for maps), ``lyapunov_spectrum`` the full spectrum where a trusted one exists,
+    ``kaplan_yorke_dimension`` and ``correlation_dimension`` the attractor dimensions and
+    ``source`` says where the numbers come from.
+    """
+
+    max_lyapunov: float | None = None
+    lyapunov_spectrum: tuple[float, ...] | None = None
+    kaplan_yorke_dimension: float | None = None
+    correlation_dimension: float | None = None
+    source: str = ""
+
+    def known(self) -> dict[str, Any]:
+        """The fields that hold a value, as a dict."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class System:
+    """A chaotic flow ``dy/dt = f(t, y; p)`` or map ``y_{n+1} = F(y_n; p)`` from the registry.
+
+    Calling the system evaluates its right-hand side: ``system(t, y)`` for a flow (the
+    ``attractor.odeint`` signature) and ``system(y)`` for a map. States have shape
+    ``(*batch, dim)``; every vector field here acts on the last dimension only, so leading
+    dimensions are independent samples and parameters may be tensors that broadcast against
+    the batch (``get("lorenz", rho=torch.tensor([[28.0], [35.0]]))``) or require gradients.
+
+    Attributes
+    ----------
+    name: registry name (snake case).
+    kind: ``"flow"`` or ``"map"``.
+    fn: the right-hand side ``fn(t, y, **params)`` (flow) or ``fn(y, **params)`` (map).
+    params: the parameter values in use.
+    defaults: the default parameter values (those of the references).
+    dt: a sensible sampling step (flows: roughly 1/100 of the dominant period; maps: 1).
+    citation: where the system was introduced.
+    reference: published invariants at the default parameters; empty once parameters change.
+    period: dominant period of the oscillation (flows), when known.
+    seed, settle: a starting state and how long (time for flows, iterations for maps) to run
+        it so that it lies on the attractor; :attr:`y0` is the result.
+    periodic: indices of angle-like coordinates that wind without bound (boundedness checks
+        skip them).
+    tangent_fn: optional analytic tangent map ``J v`` (``tangent_fn(t, y, v, **params)`` for
+        flows, ``tangent_fn(y, v, **params)`` for maps, ``v`` of shape ``(*batch, dim, k)``);
+        a speed-up for Lyapunov spectra, checked against autograd in the tests.
+    """
+
+    name: str
+    kind: str
+    fn: Callable[..., torch.Tensor]
+    params: Mapping[str, Any]
+    defaults: Mapping[str, Any]
+    dt: float
+    citation: str
+    reference: Reference
+    seed: tuple[float, ...] | Callable[[Mapping[str, Any]], tuple[float, ...]]
+    settle: float = 0.0
+    period: float | None = None
+    periodic: tuple[int, ...] = ()
+    tangent_fn: Callable[..., torch.Tensor] | None = None
+
+    # -- evaluation -------------------------------------------------------------------------
+    def __call__(self, *args: Any) -> torch.Tensor:
+        if self.kind == FLOW:
+            t, y = args[0], args[1]
+            return self.fn(t, y, **self.params)
+        return self.fn(args[0], **self.params)
+
+    def rhs(self, t: Any, y: torch.Tensor) -> torch.Tensor:
+        """The vector field (flows) or update rule (maps; ``t`` is ignored) at ``y``."""
+        return self(t, y) if self.kind == FLOW else self(y)
+
+    @property
+    def has_tangent(self) -> bool:
+        """Whether the system has an analytic tangent map (else autograd is used)."""
+        return self.tangent_fn is not None
+
+    def tangent(self, t: Any, y: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """``J(y) v`` from the analytic tangent map, for ``v`` of shape ``(*batch, dim, k)``."""
+        if self.tangent_fn is None:
+            raise ValueError(f"{self.name!r} has no analytic tangent map; use `jacobian`.")
+        if self.kind == FLOW:
+            return self.tangent_fn(t, y, v, **self.params)
+        return self.tangent_fn(y, v, **self.params)
+
+    def jacobian(self, y: torch.Tensor, t: float | torch.Tensor = 0.0) -> torch.Tensor:
+        """Batched Jacobian ``∂f/∂y`` of shape ``(*batch, dim, dim)`` by forward-mode autograd.
+
+        One JVP per state dimension, vectorised: the state is repeated ``dim`` times along a
+        new leading axis with the unit vectors as tangents, which works because every field
+        treats leading dimensions independently.
+        """
+        check_tensor("y", y, min_dim=1)
+        d = y.shape[-1]
+        eye = torch.eye(d, dtype=y.dtype, device=y.device)
+        tangents = eye.reshape((d,) + (1,) * (y.dim() - 1) + (d,)).expand((d,) + y.shape)
+        primal = y.unsqueeze(0).expand_as(tangents).contiguous()
+        tangents = tangents.contiguous()
+        _, cols = torch.func.jvp(lambda z: self.rhs(t, z), (primal,), (tangents,))
+        return cols.movedim(0, -1)  # cols[j] = J e_j, so J[..., i, j]
+
+    # -- states -----------------------------------------------------------------------------
+    @property
+    def dim(self) -> int:
+        return len(self._seed_values())
+
+    @property
+    def is_flow(self) -> bool:
+        return self.kind == FLOW
+
+    @property
+    def description(self) -> str:
+        """First line of the vector field's docstring."""
+        doc = inspect.getdoc(self.fn) or ""
+        return doc.splitlines()[0] if doc else ""
+
+    def _seed_values(self) -> tuple[float, ...]:
+        seed = self.seed(self.params) if callable(self.seed) else self.seed
+        return tuple(float(v) for v in seed)
+
+    @functools.cached_property
+    def _y0(self) -> torch.Tensor:
+        y = torch.tensor(self._seed_values(), dtype=torch.float64)
+        if self.settle > 0:
+            from attractor.systems.simulate import advance
+
+            y = advance(self, y, self.settle)
+        return y
+
+    @property
+    def y0(self) -> torch.Tensor:
+        """Reference initial state on the attractor (float64, shape ``(dim,)``; a fresh copy)."""
+        return self._y0.clone()
+
+    def initial_state(
+        self, *, dtype: torch.dtype | None = None, device: torch.device | str | None = None
+    ) -> torch.Tensor:
+        """:attr:`y0` in the given dtype/device (default float64 on the CPU)."""
+        return self._y0.to(dtype=dtype or torch.float64, device=device)
+
+    # -- variants ---------------------------------------------------------------------------
+    @property
+    def uses_defaults(self) -> bool:
+        return all(_same(self.params[k], v) for k, v in self.defaults.items())
+
+    def with_params(self, **params: Any) -> System:
+        """A copy with some parameters replaced; its :attr:`reference` is empty unless the
+        values equal the defaults (published invariants hold at the published parameters)."""
+        unknown = sorted(set(params) - set(self.defaults))
+        if unknown:
+            raise ValueError(
+                f"`{self.name}` has no parameter(s) {unknown}; its parameters are "
+                f"{sorted(self.defaults)}."
+            )
+        merged = {**self.params, **params}
+        new = dataclasses.replace(self, params=merged)
+        if not new.uses_defaults:
+            new = dataclasses.replace(new, reference=Reference())
+        return new
+
+    def __repr__(self) -> str:
+        ps = ", ".join(f"{k}={_fmt(v)}" for k, v in self.params.items())
+        return f"System({self.name!r}, {self.kind}, dim={self.dim}, {ps})"
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
+        a_t, b_t = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+        return a_t.numel() == 1 and bool(torch.allclose(a_t.detach().reshape(()), b_t.reshape(())))
+    return a == b
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, torch.Tensor):
+        return f"tensor{tuple(v.shape)}" if v.numel() > 1 else f"{v.item():.6g}"
+    return repr(v)

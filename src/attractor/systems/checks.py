@@ -1,0 +1,108 @@
+"""Registry self-checks: does a system stay bounded, and does its computed largest Lyapunov
+exponent match the reference value?"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+
+import torch
+
+from attractor.systems.base import System
+from attractor.systems.registry import get
+from attractor.systems.simulate import trajectory
+
+# agreement criterion of the registry-wide check: within 15 % or 0.02 absolute
+REL_TOL = 0.15
+ABS_TOL = 0.02
+
+
+@dataclasses.dataclass
+class SystemCheck:
+    """Outcome of :func:`check_system` (``None`` fields: not applicable / not computed)."""
+
+    name: str
+    kind: str
+    dim: int
+    bounded: bool
+    max_abs: float
+    lyapunov: list[float] | None
+    stderr: list[float] | None
+    status: str | None
+    reference: float | None
+    kaplan_yorke: float | None
+    reference_kaplan_yorke: float | None
+    source: str
+    wall: float
+
+    @property
+    def lambda1(self) -> float | None:
+        return None if self.lyapunov is None else self.lyapunov[0]
+
+    @property
+    def matches(self) -> bool | None:
+        """λ1 within 15 % (or 0.02 absolute) of the reference; None without a reference."""
+        if self.reference is None or self.lambda1 is None:
+            return None
+        return abs(self.lambda1 - self.reference) <= max(REL_TOL * abs(self.reference), ABS_TOL)
+
+
+def is_bounded(system: System, ys: torch.Tensor) -> tuple[bool, float]:
+    """A trajectory stays bounded when it is finite and its second half reaches no more than
+    ten times the amplitude of its first half (angle coordinates excluded)."""
+    keep = [i for i in range(ys.shape[-1]) if i not in system.periodic]
+    ys = ys[..., keep]
+    if not bool(torch.isfinite(ys).all()):
+        return False, math.inf
+    half = ys.shape[0] // 2
+    first, second = ys[:half].abs().max().item(), ys[half:].abs().max().item()
+    return second <= 10 * max(first, 1.0), max(first, second)
+
+
+def check_system(
+    system: System | str,
+    *,
+    n_samples: int = 10_000,
+    lyapunov: bool = True,
+    tol: float = 0.05,
+    max_time: float | None = None,
+) -> SystemCheck:
+    """Integrate ``system`` for ``n_samples`` steps of its ``dt`` (its reference
+    integration) and check boundedness; if ``lyapunov``, compute its spectrum with
+    :func:`attractor.analysis.lyapunov_spectrum` (statistical tolerance ``tol``) and compare
+    λ1 with the reference."""
+    from attractor.analysis import lyapunov_spectrum
+
+    system = get(system)
+    start = time.perf_counter()
+    ys = trajectory(system, n_samples)
+    bounded, max_abs = is_bounded(system, ys)
+    lyap = err = status = ky = None
+    if lyapunov:
+        res = lyapunov_spectrum(system, tol=tol, max_time=max_time, on_failure="status")
+        lyap = [float(v) for v in res.exponents]
+        err = [float(v) for v in res.stderr]
+        from attractor._core.status import Status
+
+        status = Status(int(res.status)).name
+        ky = float(res.kaplan_yorke_dimension)
+    ref = system.reference
+    return SystemCheck(
+        name=system.name,
+        kind=system.kind,
+        dim=system.dim,
+        bounded=bounded,
+        max_abs=max_abs,
+        lyapunov=lyap,
+        stderr=err,
+        status=status,
+        reference=ref.max_lyapunov,
+        kaplan_yorke=ky,
+        reference_kaplan_yorke=ref.kaplan_yorke_dimension,
+        source=ref.source,
+        wall=time.perf_counter() - start,
+    )
+
+
+__all__ = ["ABS_TOL", "REL_TOL", "SystemCheck", "check_system", "is_bounded"]

@@ -1,0 +1,1 @@
+"""Continuous-time systems, grouped by family; importing a module registers its flows."""

@@ -61,7 +61,7 @@ def solve_supports(
     from attractor.equilibrium import root
 
     S = supports.to(start.dtype)
-    first = torch.nn.functional.one_hot(supports.to(torch.int8).argmax(-1), game.A).to(start.dtype)
+    first = S * (S.cumsum(-1) == 1)
     x0 = S * start
     x0 = x0 / x0.sum(-1, keepdim=True).clamp_min(torch.finfo(start.dtype).tiny)
     B = supports.shape[0]

@@ -27,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module in COMMANDS.items():
-        try:
-            mod = importlib.import_module(f"attractor.commands.{module}")
-        except ModuleNotFoundError as exc:  # a command whose module is not part of this build
-            if exc.name != f"attractor.commands.{module}":
-                raise
-            continue
-        mod.add_parser(sub)
+        importlib.import_module(f"attractor.commands.{module}").add_parser(sub)
     return parser
 
 

@@ -8,7 +8,7 @@ import time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the end-to-end demo (DEQ classifier, neural ODE, ...)")
+    p = sub.add_parser("demo", help="run the end-to-end demo (DEQ classifier, neural ODE, chaos invariants, games)")
     p.add_argument("--quick", action="store_true", help="a shorter run (fewer epochs), for smoke tests")
     p.add_argument(
         "--only", action="append", default=None, metavar="PART", help="run only this part (repeatable)"
@@ -32,22 +32,13 @@ def run(args: argparse.Namespace) -> int:
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise SystemExit(f"attractor demo: unknown part(s) {unknown}; choose from {PARTS}")
-    reports = []
     for name in parts:
-        try:
-            module = importlib.import_module(f"attractor.demos.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"attractor.demos.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"attractor.demos.{name}")
         torch.manual_seed(args.seed)
         print(f"== {module.TITLE}", flush=True)
         start = time.perf_counter()
         figures = module.run(quick=args.quick)
         figures.setdefault("wall time (s)", time.perf_counter() - start)
         for key, value in figures.items():
-            print(f"   {key:<32} {_format(value)}", flush=True)
-        reports.append((module.TITLE, figures))
-    if not reports:
-        print("no demo parts available")
+            print(f"   {key:<40} {_format(value)}", flush=True)
     return 0

@@ -7,4 +7,6 @@ figures for the report. ``PARTS`` lists the modules in the order the demo runs t
 PARTS = [
     "deq_digits",
     "neural_ode_spiral",
+    "chaos_invariants",
+    "game_equilibria",
 ]

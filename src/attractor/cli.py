@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Equilibria and dynamics on PyTorch: fixed points, DEQs, ODE/SDE/CDE, chaos, games.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
+    for module in COMMANDS.values():
         importlib.import_module(f"attractor.commands.{module}").add_parser(sub)
     return parser
 

@@ -38,5 +38,5 @@ def test_chaos_part_matches_lorenz_references():
 
 def test_unknown_part_is_refused():
     out = subprocess.run([sys.executable, "-m", "attractor", "demo", "--only", "nope"],
-                         capture_output=True, text=True)
+                         check=False, capture_output=True, text=True)
     assert out.returncode != 0 and "unknown part" in out.stderr

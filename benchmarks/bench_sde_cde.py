@@ -19,8 +19,9 @@ forward + backward (direct), and forward + backward with the backsolve adjoint.
 
 Reported: median wall time over repeats, nfe (drift/diffusion or vector-field evaluations,
 counted by one wrapper for both libraries), the overhead ratio wall / (nfe x t_f) with t_f one
-evaluation measured in the same run (for forward + backward: t_f of one evaluation's forward
-and backward), and the speed-up over the peer. Run:
+evaluation (for forward + backward: one evaluation's forward and backward) measured from a
+hand-written chain of evaluations timed in alternation with the solves, and the speed-up over
+the peer. Run:
     python benchmarks/bench_sde_cde.py [--repeats 5] [--out benchmarks/results/sde_cde.md]
 """
 
@@ -58,10 +59,6 @@ SDE_PAIRS = [  # (label, ours, torchsde, sde_type, noise)
     ("reversible_heun", "reversible_heun", "reversible_heun", "stratonovich", "diagonal"),
     ("srk (additive)", "srk", "srk", "ito", "additive"),
 ]
-
-
-def median_time(fn, repeats: int) -> float:
-    return interleaved({"x": fn}, repeats)["x"]
 
 
 def interleaved(fns: dict, repeats: int, warmup: bool = True) -> dict:
@@ -117,10 +114,11 @@ class Fields(nn.Module):
         return 0.2 * torch.sigmoid(self.a * y + self.b)
 
 
-def eval_cost(fields: Fields, y0, repeats):
-    """t_f (forward) and t_fb (forward + backward) of one drift + diffusion evaluation, from a
-    hand-written chain of STEPS evaluations ``y <- y + f(y) h + g(y) dW`` with pregenerated
-    noise: the cost of the evaluations themselves inside a solve, without any solver."""
+def eval_chains(fields: Fields, y0):
+    """Hand-written chains of STEPS evaluations ``y <- y + f(y) h + g(y) dW`` with pregenerated
+    noise, forward only and forward + backward: the cost of the evaluations themselves inside a
+    solve, without any solver. Timed in alternation with the solves (the machine is shared, so
+    t_f must be measured under the same load as the wall times it divides)."""
     t = torch.tensor(0.0)
     params = list(fields.parameters())
     dW = 0.1 * torch.randn(STEPS, *y0.shape)
@@ -138,8 +136,7 @@ def eval_cost(fields: Fields, y0, repeats):
         y = y0.detach().requires_grad_()
         torch.autograd.grad(chain(y).square().mean(), [y, *params], allow_unused=True)
 
-    times = interleaved({"f": fwd, "fb": fwd_bwd}, repeats)
-    return times["f"] / STEPS, times["fb"] / STEPS
+    return fwd, fwd_bwd
 
 
 def sde_runners(fields, y0, ts, ours, theirs, sde_type, noise, grad, adjoint, their_adjoint):
@@ -181,7 +178,7 @@ def sde_rows(repeats: int):
     for label, ours, theirs, sde_type, noise in SDE_PAIRS:
         torch.manual_seed(0)
         fields = Fields(noise, sde_type)
-        t_f, t_fb = eval_cost(fields, y0, repeats)
+        chain_f, chain_fb = eval_chains(fields, y0)
         modes = [("forward", "direct", None), ("fwd+bwd", "direct", None)]
         if label == "heun":
             modes.append(("fwd+bwd", "backsolve", "midpoint"))
@@ -194,14 +191,14 @@ def sde_rows(repeats: int):
             fields.count.reset()
             run_ours()
             nfe_ours = (fields.count.f, fields.count.g)
-            fns = {"ours": run_ours}
+            fns = {"ours": run_ours, "chain": chain_fb if grad else chain_f}
             if torchsde is not None:
                 fields.count.reset()
                 run_theirs()
                 nfe_theirs = (fields.count.f, fields.count.g)
                 fns["theirs"] = run_theirs
             walls = interleaved(fns, repeats)
-            unit = (t_f if mode == "forward" else t_fb) * _forward_nfe(label)
+            unit = walls["chain"] / STEPS * _forward_nfe(label)
             row = {"case": label, "mode": mode if adjoint == "direct" else f"fwd+bwd ({adjoint})",
                    "ours": walls["ours"], "nfe_ours": nfe_ours, "overhead": walls["ours"] / unit}
             if torchsde is not None:
@@ -279,8 +276,6 @@ def cde_rows(repeats: int):
         z = z0.detach().requires_grad_()
         torch.autograd.grad(chain(z).square().mean(), [z, *params], allow_unused=True)
 
-    costs = interleaved({"f": f_only, "fb": f_fb}, repeats)
-    t_f, t_fb = costs["f"] / LENGTH, costs["fb"] / LENGTH
     cases = [("rk4, step 1/99", "rk4", {"dt": h}, "rk4", {"options": {"step_size": h}}),
              ("dopri5, rtol 1e-4", "dopri5", {"rtol": 1e-4, "atol": 1e-6, "batch_error": "rms"},
               "dopri5",
@@ -294,24 +289,25 @@ def cde_rows(repeats: int):
             field.calls = 0
             run_ours()
             nfe = field.calls
-            fns = {"ours": run_ours}
+            fns = {"ours": run_ours, "chain": f_fb if grad else f_only}
             if torchcde is not None:
                 field.calls = 0
                 run_theirs()
                 nfe_theirs = field.calls
                 fns["theirs"] = run_theirs
             walls = interleaved(fns, repeats)
+            t_eval = walls["chain"] / LENGTH  # forward, or forward + backward, per evaluation
             field.calls = 0  # forward evaluations only: the overhead unit
             with torch.no_grad():
                 attractor.cdeint(field, ours_X, z0, ends, solver=ours, **ours_kw)
-            unit = (t_f if not grad else t_fb) * field.calls
+            unit = t_eval * field.calls
             row = {"case": f"CDE {label}", "mode": mode, "ours": walls["ours"], "nfe_ours": (nfe,),
                    "overhead": walls["ours"] / unit}
             if torchcde is not None:
                 field.calls = 0
                 with torch.no_grad():
                     torchcde.cdeint(their_X, field, z0, ends, method=theirs, **theirs_kw)
-                their_unit = (t_f if not grad else t_fb) * field.calls
+                their_unit = t_eval * field.calls
                 row.update(nfe_theirs=(nfe_theirs,), theirs_bm=walls["theirs"],
                            theirs_default=walls["theirs"],
                            theirs_overhead=walls["theirs"] / their_unit)
@@ -354,7 +350,8 @@ def render(sde, cde, repeats: int) -> str:
         f"{torch.get_num_threads()} thread(s), CPU, float32; median of {repeats} repeats. "
         "Set-up in `benchmarks/bench_sde_cde.py`. `nfe`: drift/diffusion evaluations (f, g) or "
         "vector-field evaluations; overhead = wall / (forward evaluations x t_f), with t_f the "
-        "forward (or forward + backward) cost of one evaluation measured in this run; "
+        "forward (or forward + backward) cost of one evaluation, timed in alternation with the "
+        "solves; "
         "speed-up = peer / attractor."),
         "",
         ("| case | mode | attractor ms | nfe | overhead | peer ms | peer nfe | peer overhead "

@@ -48,7 +48,7 @@ def test_natural_cubic_matches_scipy_and_is_c2_with_natural_ends():
     assert np.abs(X.evaluate(torch.tensor(tq))[0].numpy() - ref(tq)).max() < 1e-12
     assert np.abs(X.derivative(torch.tensor(tq))[0].numpy() - ref(tq, 1)).max() < 1e-11
     # second derivative continuous at the knots and zero at the ends: c = X''/2 per piece
-    _, b, c, d = X.coeffs
+    _, _, c, d = X.coeffs
     h = (t[1:] - t[:-1]).unsqueeze(-1)
     left = 2 * c[0, 1:]
     right = 2 * c[0, :-1] + 6 * d[0, :-1] * h[:-1]
@@ -62,7 +62,7 @@ def test_natural_cubic_reproduces_cubic_data_in_the_interior_to_fourth_order():
     errors = []
     for n in (20, 40, 80):
         t = torch.linspace(0, 1, n + 1, dtype=F64)
-        cubic = lambda s: s**3 - 2 * s**2 + s  # noqa: E731
+        cubic = lambda s: s**3 - 2 * s**2 + s
         X = NaturalCubicSpline(cubic(t).reshape(1, -1, 1), t)
         tq = torch.linspace(0.4, 0.6, 41, dtype=F64)
         errors.append(float((X.evaluate(tq)[0, :, 0] - cubic(tq)).abs().max()))
@@ -112,6 +112,37 @@ def test_natural_cubic_with_gaps_is_the_spline_through_each_channels_observation
         ref = CubicSpline(t[seen].numpy(), x[0, seen, ch].numpy(), bc_type="natural")
         assert np.abs(X.evaluate(tq)[0, :, ch].numpy() - ref(tq.numpy())).max() < 1e-12
         assert np.abs(X.derivative(tq)[0, :, ch].numpy() - ref(tq.numpy(), 1)).max() < 1e-10
+
+
+def test_natural_cubic_matches_torchcde_with_interior_gaps():
+    torchcde = pytest.importorskip("torchcde")
+    t = irregular_times(15, seed=5)
+    x = torch.randn(3, 15, 2, dtype=F64)
+    x[0, 4, 0] = x[1, [2, 3, 9], 1] = x[2, 7, 0] = float("nan")
+    X = NaturalCubicSpline(x, t)
+    ref = torchcde.CubicSpline(torchcde.natural_cubic_coeffs(x, t), t)
+    tq = torch.linspace(float(t[0]), float(t[-1]), 301, dtype=F64)
+    assert torch.allclose(X.evaluate(tq), ref.evaluate(tq), atol=1e-12)
+    assert torch.allclose(X.derivative(tq), ref.derivative(tq), atol=1e-10)
+
+
+def test_natural_cubic_holds_constant_outside_each_channels_observed_span():
+    from scipy.interpolate import CubicSpline
+
+    t = irregular_times(14, seed=6)
+    x = torch.stack([torch.sin(t), torch.cos(t)], -1).unsqueeze(0).clone()
+    x[0, :3, 0] = x[0, -2:, 1] = x[0, 6, 1] = float("nan")
+    X = NaturalCubicSpline(x, t)
+    tq = torch.linspace(float(t[0]), float(t[-1]), 401, dtype=F64)
+    for ch, (first, last) in enumerate([(3, 13), (0, 11)]):
+        seen = ~torch.isnan(x[0, :, ch])
+        ref = CubicSpline(t[seen].numpy(), x[0, seen, ch].numpy(), bc_type="natural")
+        inside = (tq >= t[first]) & (tq <= t[last])
+        got = X.evaluate(tq)[0, :, ch]
+        assert np.abs(got[inside].numpy() - ref(tq[inside].numpy())).max() < 1e-12
+        assert torch.all(got[tq < t[first]] == x[0, first, ch])
+        assert torch.all(got[tq > t[last]] == x[0, last, ch])
+        assert torch.all(X.derivative(tq)[0, ~inside, ch] == 0)
 
 
 def test_mask_is_equivalent_to_nan():
@@ -200,8 +231,11 @@ def test_bad_inputs():
         LinearInterpolation(torch.full((1, 6, 1), float("nan"), dtype=F64), t)
     filled = LinearInterpolation(torch.full((1, 6, 1), float("nan"), dtype=F64), t, fill_value=0.5)
     assert torch.allclose(filled.evaluate(1.0), torch.tensor([[0.5]], dtype=F64))
-    with pytest.raises(ValueError, match="infinities"):
-        LinearInterpolation(torch.full((1, 6, 1), float("inf"), dtype=F64), t)
+    for cls in ALL:  # also on the natural spline's path for series with gaps
+        bad = x.clone()
+        bad[0, 1, 0], bad[1, 2, 1] = float("inf"), float("nan")
+        with pytest.raises(ValueError, match="infinities"):
+            cls(bad, t)
     with pytest.raises(ValueError, match="`method`"):
         interpolate(x, t, "quintic")
     with pytest.raises(ValueError, match="`mask`"):

@@ -150,3 +150,11 @@ def test_seed_makes_solves_repeatable():
     b = attractor.sdeint(drift, diagonal, y0, T, dt=0.1, seed=7).ys
     c = attractor.sdeint(drift, diagonal, y0, T, dt=0.1, seed=8).ys
     assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+@pytest.mark.parametrize("module", ["attractor.sde", "attractor.cde", "attractor.cde.interpolation"])
+def test_public_names_exist(module):
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert [name for name in mod.__all__ if not hasattr(mod, name)] == []

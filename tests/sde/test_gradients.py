@@ -50,7 +50,7 @@ def test_gradcheck_fixed_path(solver, sde_type, adjoint):
     def solve(y0, w, b, c):
         drift, diffusion = _fields(w, b, c)
         if noise == "additive":
-            def diffusion(t, y):  # noqa: F811 - state-independent for SRA1
+            def diffusion(t, y):  # state-independent, as SRA1 needs
                 return 0.3 * torch.sigmoid(c * torch.sin(t) + 0 * y.detach())
         return attractor.sdeint(drift, diffusion, y0, T, dt=0.1, solver=solver, noise=noise,
                                 sde_type=sde_type, bm=bm, adjoint=adjoint).ys

@@ -14,6 +14,7 @@ from attractor.sde.conversion import ito_to_stratonovich, stratonovich_to_ito
 from attractor.sde.sdeint import sdeint
 from attractor.sde.solution import SDESolution
 from attractor.sde.solvers import (
+    RK4,
     SOLVERS,
     SRA1,
     AbstractSDESolver,
@@ -23,7 +24,9 @@ from attractor.sde.solvers import (
     Midpoint,
     Milstein,
     PlatenWeak2,
+    Ralston,
     ReversibleHeun,
+    StochasticRungeKutta,
 )
 from attractor.sde.terms import NOISE_TYPES, SDE_TYPES, SDETerms
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from attractor.cde.interpolation.base import AbstractInterpolation
+from attractor.cde.interpolation.prepare import reject_infinities
 from attractor.cde.observations import add_channels, apply_mask, check_series, fill_missing
 
 
@@ -65,7 +66,10 @@ class NaturalCubicSpline(AbstractInterpolation):
     With missing values each channel of each series gets the natural spline through its own
     observations (held constant before the first and after the last), re-expanded on the
     common knots; the systems of different lengths are solved together by padding with
-    identity rows. Smooth, so adaptive solvers step freely; but each piece depends on all
+    identity rows. Between a channel's first and last observation the path is C^2, so adaptive
+    solvers step freely (the constant holds outside that span join it with a kink; torchcde
+    instead back/forward-fills those values and fits the spline through the repeated points,
+    so the two agree wherever a channel is observed at both ends). Each piece depends on all
     observations (not causal). Parameters: see :class:`AbstractInterpolation`.
     """
 
@@ -78,6 +82,7 @@ class NaturalCubicSpline(AbstractInterpolation):
             super().__init__(x, t, mask=mask, time_channel=time_channel,
                              observation_channels=observation_channels, fill_value=fill_value)
             return
+        reject_infinities(raw)
         filled = fill_missing(raw, t, "linear", fill_value)  # validates never-observed channels
         self.knots = t
         self.coeffs = tuple(c.transpose(-1, -2) for c in self._with_gaps(raw, filled, t))

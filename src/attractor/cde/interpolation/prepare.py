@@ -11,9 +11,14 @@ def prepare(x, t, *, mask, time_channel: bool, observation_channels: bool, fill:
     t = check_series(x, t)
     x = apply_mask(x, mask)
     x = add_channels(x, t, time_channel=time_channel, observation_channels=observation_channels)
+    reject_infinities(x)
+    return fill_missing(x, t, fill, fill_value), t
+
+
+def reject_infinities(x):
+    """NaN marks a missing value; an infinity is an error."""
     if bool(x.isinf().any()):
         raise ValueError("`x` must not contain infinities (use NaN to mark missing values).")
-    return fill_missing(x, t, fill, fill_value), t
 
 
 def differences(x, t):

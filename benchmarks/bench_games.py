@@ -9,11 +9,13 @@ against pygambit's ``enummixed``.  nashpy is pure Python and slow: sizes where o
 takes longer than ``--nashpy-budget`` seconds are not repeated at larger sizes.
 
 Part 2 -- the Nash equilibrium at the end of the principal logit QRE branch for 3- and 4-player
-games with 3-5 actions: attractor's ``qre_nash`` (arc-length predictor-corrector trace with
-``attractor.root`` correctors, ended by Newton polishing on the support) vs pygambit's
-``logit_solve`` (its C++ path follower, stopped at regret 1e-8).  Reported: wall time, accepted
-steps, corrector evaluations (nfe), the overhead ratio wall / (nfe x t_f) with t_f one evaluation
-of the homotopy map H measured in the same run, and the distance between the two equilibria.
+games with 3-5 actions: attractor's ``qre_nash`` (multi-point arc-length predictor-corrector
+trace with block Newton correctors in float64 NumPy, ended by Newton polishing on the support)
+vs pygambit's ``logit_solve`` (its C++ path follower, stopped at regret 1e-8).  Reported: wall
+time, accepted points, Newton iterations (nfe: corrector iterations, each over all K points of
+a solve, plus the support polishes' iterations), the overhead ratio wall / (nfe x t_f) with t_f
+one evaluation of H and its closed-form Jacobian at the K points of a corrector solve, measured
+in the same run, and the distance between the two equilibria.
 
 Single-threaded torch (pygambit is single-threaded).  Run:
     python benchmarks/bench_games.py [--seeds 3] [--repeats 5] [--out benchmarks/results/games.md]
@@ -33,6 +35,8 @@ import numpy as np
 import torch
 
 from attractor.games import nash_equilibria, qre_homotopy, random_game
+from attractor.games.logit_map import homotopy_jacobian
+from attractor.games.qre_trace import LogitTrace
 
 SIZES = (4, 6, 8, 10)
 QRE_GAMES = ((3, 3), (3, 5), (4, 3), (4, 5))
@@ -128,6 +132,23 @@ def bench_enumeration(seeds: int, repeats: int, nashpy_budget: float) -> list[st
     return rows
 
 
+def interleaved(fns, repeats: int) -> tuple[list[float], list[object], float]:
+    """Median times of several functions timed in alternation (so that they see the same load
+    on a shared machine), their results, and the median of the per-round ratios fns[0] / fns[1]."""
+    outs = [fn() for fn in fns]  # warm-up (and the results)
+    rounds = []
+    for _ in range(repeats):
+        times = []
+        for fn in fns:
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+        rounds.append(times)
+    medians = [statistics.median(r[k] for r in rounds) for k in range(len(fns))]
+    ratio = statistics.median(r[0] / r[1] for r in rounds) if len(fns) > 1 else float("nan")
+    return medians, outs, ratio
+
+
 def bench_qre(repeats: int) -> list[str]:
     try:
         import pygambit as gbt
@@ -137,22 +158,27 @@ def bench_qre(repeats: int) -> list[str]:
     for players, actions in QRE_GAMES:
         for seed in range(2):
             game = random_game(actions, n_players=players, seed=seed, dtype=torch.float64)
-            wall, (ours, info) = median_time(lambda g=game: qre_homotopy.qre_nash(g, return_info=True), repeats)
+            fns = [lambda g=game: qre_homotopy.qre_nash(g, return_info=True)]
+            if gbt is not None:
+                peer = gambit_game([u.numpy() for u in game.payoffs])
+                fns.append(lambda p=peer: gbt.nash.logit_solve(p))
+            walls, outs, ratio = interleaved(fns, repeats)
+            ours, info = outs[0]
             nfe, steps = info["nfe"], info["steps"]
-            trace = qre_homotopy._Trace(game, first_step=0.05, max_accel=2.0, tol=1e-8, max_corrector_steps=12)
-            z = trace.z + 0.1
-            t_f, _ = median_time(lambda z=z, u=trace.payoffs: qre_homotopy._homotopy(z, u), 50)
+            trace = LogitTrace(game.payoffs)
+            Z = np.tile(trace.z, (trace.K, 1))
+            Z[:, -1] = 1.0 + np.arange(trace.K)
+            t_f, _ = median_time(lambda Z=Z, g=trace.game: homotopy_jacobian(g, Z), 50)
             flat = np.concatenate([x.numpy() for x in ours])
             peer_wall, dist = None, None
             if gbt is not None:
-                peer = gambit_game([u.numpy() for u in game.payoffs])
-                peer_wall, res = median_time(lambda p=peer: gbt.nash.logit_solve(p), repeats)
+                peer_wall, res = walls[1], outs[1]
                 eq = getattr(res, "equilibrium", None) or res.equilibria[0]
                 dist = float(np.abs(gambit_profile(peer, eq) - flat).max())
             rows.append(
-                f"| {players} x {actions} (seed {seed}) | {fmt(wall)} | {steps} | {nfe} | {t_f * 1e6:.0f} us | "
-                f"{wall / (nfe * t_f):.1f} | {fmt(peer_wall)} | "
-                f"{'--' if peer_wall is None else f'{wall / peer_wall:.1f}'} | {'--' if dist is None else f'{dist:.1e}'} |"
+                f"| {players} x {actions} (seed {seed}) | {fmt(walls[0])} | {steps} | {nfe} | {t_f * 1e6:.0f} us | "
+                f"{walls[0] / (nfe * t_f):.1f} | {fmt(peer_wall)} | "
+                f"{'--' if peer_wall is None else f'{ratio:.2f}'} | {'--' if dist is None else f'{dist:.1e}'} |"
             )
             print(rows[-1], flush=True)
     return rows
@@ -183,6 +209,7 @@ def main() -> int:
                         help="re-run one part and keep the other's rows (and the commentary) from --out")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    load_start = os.getloadavg()[0]
     versions = []
     for name in ("nashpy", "pygambit"):
         try:
@@ -193,9 +220,11 @@ def main() -> int:
     enum_rows = (bench_enumeration(args.seeds, args.repeats, args.nashpy_budget)
                  if args.only in (None, "enum") else previous.get("enum", []))
     qre_rows = bench_qre(args.repeats) if args.only in (None, "qre") else previous.get("qre", [])
+    load_end = os.getloadavg()[0]
     header = (
         f"{datetime.date.today()}, {platform.machine()} {platform.processor() or ''} ({os.cpu_count()} cores, "
-        f"shared), torch {torch.__version__} (1 thread), {', '.join(versions)}. "
+        f"shared; load average {load_start:.1f} at the start, {load_end:.1f} at the end), "
+        f"torch {torch.__version__} (1 thread), {', '.join(versions)}. "
         f"Script: `benchmarks/bench_games.py --seeds {args.seeds} --repeats {args.repeats}`."
     )
     enum_caption = (
@@ -209,7 +238,8 @@ def main() -> int:
     )
     qre_caption = (
         "**Nash equilibrium by the logit QRE homotopy** (n players, U(-1, 1) payoffs; t_f = one "
-        "evaluation of H; overhead = wall / (nfe x t_f); ratio = attractor / gambit):"
+        "evaluation of H and H' at the K points of a corrector solve; overhead = wall / (nfe x t_f); "
+        "ratio = median over alternating rounds of attractor / gambit):"
     )
     lines = [
         "## Games: Nash equilibria and the logit QRE trace",

@@ -3,28 +3,34 @@
 ``H(w, lambda) = w - log_softmax(lambda v(softmax(w)))`` with ``w`` the log-probabilities
 (McKelvey & Palfrey 1995; Turocy, GEB 51, 2005): its zero set contains the principal branch of
 logit QRE.  A point is ``z = [w, lambda]`` with ``w`` of shape ``(n, A)`` flattened
-(:class:`attractor.games.padded.PaddedGame`), so ``N = n A`` equations in ``N + 1`` unknowns.
+(:class:`attractor.games.padded.PaddedGame`, host NumPy float64), so ``N = n A`` equations in
+``N + 1`` unknowns.
 """
 
 from __future__ import annotations
 
-import torch
+import numpy as np
 
 from attractor.games.padded import PaddedGame
 
 
-def split(game: PaddedGame, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def split(game: PaddedGame, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``z = [w, lambda]`` (*batch, n A + 1) -> ``w`` (*batch, n, A) and ``lambda`` (*batch, 1, 1)."""
-    return z[..., :-1].unflatten(-1, (game.n, game.A)), z[..., -1:, None]
-def _log_response(game: PaddedGame, lv: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return z[..., :-1].reshape(*z.shape[:-1], game.n, game.A), z[..., -1:, None]
+
+
+def _log_response(game: PaddedGame, lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(lv - logsumexp(lv), softmax(lv))`` over each player's real actions; the first is
     ``-logsumexp`` (finite) on padded actions, whose value is zero."""
-    lse = torch.logsumexp(lv + game.bias if game.padded else lv, -1, keepdim=True)
-    log_s = lv - lse
-    return log_s, (log_s + game.bias if game.padded else log_s).exp()
+    top = lv.max(-1, keepdims=True)
+    e = np.exp(lv - top)
+    if game.padded:
+        e = e * game.mask
+    total = e.sum(-1, keepdims=True)
+    return lv - top - np.log(total), e / total
 
 
-def homotopy(game: PaddedGame, z: torch.Tensor) -> torch.Tensor:
+def homotopy(game: PaddedGame, z: np.ndarray) -> np.ndarray:
     """``H(w, lambda) = w - log_softmax(lambda v(softmax(w)))``, flattened to (*batch, n A).
 
     Every padded action has ``v = 0``, so its row reads ``w + logsumexp(lambda v_i)``: a
@@ -32,26 +38,29 @@ def homotopy(game: PaddedGame, z: torch.Tensor) -> torch.Tensor:
     """
     w, lam = split(game, z)
     log_s, _ = _log_response(game, lam * game.values(game.strategies(w)))
-    return (w - log_s).flatten(-2)
+    return (w - log_s).reshape(*z.shape[:-1], -1)
 
 
-def homotopy_jacobian(game: PaddedGame, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+def homotopy_jacobian(game: PaddedGame, z: np.ndarray, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``H`` (B, n A) and its Jacobian ``[dH/dw, dH/dlambda]`` (B, n A, n A + 1) in closed form.
 
     With ``x_j = softmax(w_j)``, ``s_i = softmax(lambda v_i)``, ``P_i = I - 1 s_i^T`` and
     ``M_ij = dv_i/dx_j``:  ``dH_i/dw_j = delta_ij I - lambda P_i M_ij (diag x_j - x_j x_j^T)``
     where ``M_ij (diag x_j - x_j x_j^T) = (M_ij - v_i 1^T) diag x_j`` for ``i != j`` (as
-    ``M_ij x_j = v_i``), and ``dH_i/dlambda = -P_i v_i``.
+    ``M_ij x_j = v_i``; ``M_ii = 0``), and ``dH_i/dlambda = -P_i v_i``.  About twenty batched
+    array operations, whatever ``n`` and ``B``.  The Jacobian is written into the first
+    ``n A`` rows of ``out`` (B, >= n A, n A + 1) when given (then it is returned).
     """
     w, lam = split(game, z)
     B, n, A = w.shape
+    N = n * A
     x = game.strategies(w)
     v = game.values(x)
     log_s, s = _log_response(game, lam * v)
     CD = (game.cross(x) - v[:, :, None, :, None]) * (x[:, None, :, None, :] * game.offdiag)  # [i, j, a, b]
-    PCD = CD - (s[:, :, None, :, None] * CD).sum(-2, keepdim=True)
-    Jw = game.eye - lam * PCD.transpose(2, 3).reshape(B, n * A, n * A)
-    Jl = (s * v).sum(-1, keepdim=True) - v
-    return (w - log_s).reshape(B, n * A), torch.cat([Jw, Jl.reshape(B, n * A, 1)], -1)
-
-
+    CD -= (s[:, :, None, :, None] * CD).sum(-2, keepdims=True)  # P_i applied
+    J = np.empty((B, N, N + 1)) if out is None else out
+    np.multiply(-lam, CD.transpose(0, 1, 3, 2, 4).reshape(B, N, N), out=J[:, :N, :N])
+    J[:, :N, :N] += game.eye
+    J[:, :N, N] = ((s * v).sum(-1, keepdims=True) - v).reshape(B, N)
+    return (w - log_s).reshape(B, N), J

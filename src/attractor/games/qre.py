@@ -12,8 +12,10 @@ the temperature, so games can be designed by gradient descent on a QRE.
 
 At high temperature the map is a contraction and any start works.  At low temperature a game
 may have several QRE; ``start="homotopy"`` selects the one on the principal branch -- the branch
-that starts at the uniform profile at ``T = infinity`` -- by tracing it with
-:func:`attractor.games.logit_homotopy` and then polishing at the requested temperature.
+that starts at the uniform profile at ``T = infinity`` -- by tracing it with the same
+continuation as :func:`attractor.games.logit_homotopy` (float64, on the host), landing exactly
+on each requested temperature, and then solving the fixed point there (one or two Newton steps;
+this solve is what carries the implicit gradients).
 """
 
 from __future__ import annotations

@@ -5,19 +5,21 @@ The logit QRE correspondence ``{(w, lambda) : H(w, lambda) = 0}`` with
 a unique branch through the uniform profile at ``lambda = 0``; for generic games it is a smooth
 curve whose limit as ``lambda -> infinity`` is a Nash equilibrium (McKelvey & Palfrey 1995;
 Turocy, GEB 51, 2005).  It is followed by multi-point pseudo-arclength continuation with
-:func:`attractor.root` correctors (:class:`attractor.games.qre_trace.LogitTrace`).
+block Newton correctors (:class:`attractor.games.qre_trace.LogitTrace`), in float64 on the
+host; results are returned in the game's dtype and on its device.
 
 For Nash equilibria (:func:`qre_nash`) the trace is cut short: the supports suggested by the
 current point are tried -- the indifference conditions on a support are solved by Newton's
-method (:func:`attractor.games.indifference.solve_supports`, again :func:`attractor.root`) and
-the solution accepted when it is a Nash equilibrium (non-negative, no profitable deviation)
-towards which the branch is heading.
+method (:func:`attractor.games.indifference.solve_supports`) and the solution accepted when it
+is a Nash equilibrium (non-negative, no profitable deviation) towards which the branch is
+heading.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import torch
 
 from attractor._core.errors import ConvergenceError
@@ -29,7 +31,9 @@ from attractor.games.logit_map import split
 from attractor.games.profiles import Profile
 from attractor.games.qre_trace import LogitTrace
 
-EXP = {"vmax": 0.2, "gmax": 0.1, "retry": 2.0}
+# polishing: try supports once max |lambda dx/dlambda| <= vmax, accept a solution within gmax (inf
+# norm) of the current point, retry a support after lambda grew by the factor retry
+POLISH = {"vmax": 0.2, "gmax": 0.1, "retry": 2.0}
 
 
 @dataclasses.dataclass
@@ -38,11 +42,12 @@ class QREPath:
 
     Attributes
     ----------
-    lambdas: precisions ``lambda`` (in the game's payoff units) at the accepted points, (K,).
-    profiles: per-player tensors of shape (K, a_i).
-    steps: accepted continuation steps; ``rejected``: corrector calls none of whose trial
-        steps was accepted (retried with shorter ones).
-    nfe: evaluations of the corrector's Newton map (each covers all trial steps of a call).
+    lambdas: precisions ``lambda`` (in the game's payoff units) at the accepted points, (K,);
+        the last one is ``lambda_max`` on success.
+    profiles: per-player tensors of shape (K, a_i) (the game's dtype and device).
+    steps: points after the first (``K - 1``); ``rejected``: corrector calls none of whose
+        points was accepted (retried with shorter spacing).
+    nfe: Newton iterations of the corrector (each covers all points of a call).
     status: ``Status.SUCCESS`` when ``lambda_max`` was reached, else why the trace stopped.
     """
 
@@ -64,7 +69,7 @@ def logit_homotopy(
     max_steps: int = 2000,
     first_step: float = 0.5,
     max_accel: float = 4.0,
-    points: int = 6,
+    points: int = 8,
     tol: float = 1e-10,
     max_corrector_steps: int = 8,
     on_failure: str = "raise",
@@ -74,94 +79,99 @@ def logit_homotopy(
     ``lambda_max`` is in the game's payoff units (the QRE at temperature ``1 / lambda``);
     ``max_steps`` caps the accepted points, ``points`` is the number of points solved per
     corrector call (see :class:`attractor.games.qre_trace.LogitTrace` for the others).
-    Returns every accepted point as a :class:`QREPath` (float64, on the game's device).
+    The last point lies exactly at ``lambda_max`` (the branch's first crossing, solved with
+    ``lambda`` fixed).  Returns every accepted point as a :class:`QREPath` (the game's dtype
+    and device; the trace itself runs in float64 on the host).
     """
     check_game(game)
     on_failure = check_choice("on_failure", on_failure, ["raise", "status"])
     lambda_max = check_positive("lambda_max", lambda_max)
     max_steps = check_int("max_steps", max_steps)
-    trace = LogitTrace(game, first_step=check_positive("first_step", first_step),
+    trace = LogitTrace(game.payoffs, first_step=check_positive("first_step", first_step),
                        max_accel=check_positive("max_accel", max_accel), points=check_int("points", points),
                        tol=check_positive("tol", tol),
                        max_corrector_steps=check_int("max_corrector_steps", max_corrector_steps))
-    points_ = [trace.z]
+    blocks, count = [trace.z[None]], 0
     target = lambda_max * trace.span
     status = Status.MAX_STEPS
-    while trace.steps < max_steps:
-        if trace.lam >= target:
-            status = Status.SUCCESS
-            break
-        accepted = trace.step(limit=max_steps - trace.steps)
-        if not accepted:
+    while count < max_steps:
+        accepted = trace.step(limit=max_steps - count)
+        if not len(accepted):
             status = Status.STEP_SIZE_TOO_SMALL
             break
-        points_.extend(accepted)
-    if status == Status.MAX_STEPS and trace.lam >= target:
-        status = Status.SUCCESS
-    path = _make_path(trace, points_, status)
+        beyond = np.flatnonzero(accepted[:, -1] >= target)
+        if len(beyond):
+            k = int(beyond[0])
+            z_a = accepted[k - 1] if k else blocks[-1][-1]
+            z, ok = trace.land(z_a, accepted[k], target)
+            blocks += [accepted[:k], z[None]]
+            status = Status.SUCCESS if ok else Status.DIVERGED
+            break
+        blocks.append(accepted)
+        count += len(accepted)
+    path = _make_path(game, trace, np.concatenate(blocks), status)
     if status != Status.SUCCESS and on_failure == "raise":
         raise ConvergenceError(
             f"logit_homotopy stopped at lambda={float(path.lambdas[-1]):.4g} < lambda_max={lambda_max:g}: "
-            f"{status.name} after {trace.steps} steps ({trace.rejected} rejected).",
+            f"{status.name} after {path.steps} steps ({trace.rejected} rejected).",
             status=torch.tensor(int(status)), diagnostics={"lambda": path.lambdas[-1]}, solution=path,
         )
     return path
 
 
-def _make_path(trace: LogitTrace, points: list[torch.Tensor], status: Status) -> QREPath:
-    Z = torch.stack(points)
-    profiles = trace.game.unpad(trace.profile(Z))
-    return QREPath(Z[:, -1] / trace.span, profiles, trace.steps, trace.rejected, trace.nfe, status)
+def _make_path(game: NormalFormGame, trace: LogitTrace, Z: np.ndarray, status: Status) -> QREPath:
+    like = game.payoffs.detach()
+    lambdas = torch.from_numpy(Z[:, -1] / trace.span).to(device=like.device, dtype=like.dtype)
+    profiles = trace.game.unpad(trace.profile(Z), like)
+    return QREPath(lambdas, profiles, len(Z) - 1, trace.rejected, trace.nfe, status)
 
 
 def branch_start(game: NormalFormGame, lambdas: torch.Tensor) -> torch.Tensor:
     """Log-profiles on the principal branch at each precision in ``lambdas`` (game units).
 
-    The branch is traced up to the largest one; each target gets the linear interpolation
-    between the two path points around its first crossing, flattened to (len(lambdas),
-    sum a_i) (float64 -> the game's dtype).
+    The branch is traced up to the largest one; each target is landed on exactly at its first
+    crossing (:meth:`LogitTrace.land`).  Flattened to (len(lambdas), sum a_i), in the game's
+    dtype and on its device.  If the trace stalls, the remaining targets start from its last
+    point (the caller's fixed-point solve reports whether that converges).
     """
-    trace = LogitTrace(game, tol=1e-9)
-    targets = (lambdas.detach().to(torch.float64) * trace.span).tolist()
-    out: list[torch.Tensor | None] = [None] * len(targets)
+    trace = LogitTrace(game.payoffs, tol=1e-9)
+    targets = (lambdas.detach().to("cpu", torch.float64).numpy() * trace.span).tolist()
+    out: list[np.ndarray | None] = [None] * len(targets)
     previous = trace.z
     while any(o is None for o in out):
         accepted = trace.step()
-        if not accepted:
+        if not len(accepted):
             break
-        lams = torch.stack(accepted)[:, -1].tolist()
-        for z, lam in zip(accepted, lams):
+        for z in accepted:
             for k, target in enumerate(targets):
-                if out[k] is None and lam >= target:
-                    s = (target - float(previous[-1])) / max(lam - float(previous[-1]), 1e-300)
-                    out[k] = torch.lerp(previous, z, min(max(s, 0.0), 1.0))
+                if out[k] is None and z[-1] >= target:
+                    out[k] = trace.land(previous, z, target)[0]
             previous = z
-    fallback = trace.z  # the trace stalled: start the final solve from its last point
-    w, _ = split(trace.game, torch.stack([fallback if o is None else o for o in out]))
-    return torch.cat(trace.game.unpad(w), -1).to(game.dtype)
+    w, _ = split(trace.game, np.stack([trace.z if o is None else o for o in out]))
+    return torch.cat(trace.game.unpad(w, game.payoffs.detach()), -1)
 
 
 # ---------------------------------------------------------------------------- Nash by QRE
-def _branch_velocity(trace: LogitTrace) -> tuple[torch.Tensor, torch.Tensor]:
+def _branch_velocity(trace: LogitTrace) -> tuple[np.ndarray, np.ndarray]:
     """``lambda dw/dlambda`` and ``lambda dx/dlambda`` (padded (n, A)) at the current point
     (where ``lambda`` is rising)."""
     g = trace.game
-    dw = trace.t[:-1].reshape(g.n, g.A) * (trace.lam / float(trace.t[-1]))
+    dw = trace.t[:-1].reshape(g.n, g.A) * (trace.lam / trace.t[-1])
     x = trace.profile()
-    return dw, x * (dw - (x * dw).sum(-1, keepdim=True))
+    return dw, x * (dw - (x * dw).sum(-1, keepdims=True))
 
 
-def _candidate_supports(trace: LogitTrace, dw: torch.Tensor, support_tol: float, slope_tol: float) -> list[tuple]:
-    """Supports the current point of the branch suggests, as tuples of per-player masks
-    (padded to ``A`` actions; padded actions are never in a support).
+def _candidate_supports(trace: LogitTrace, dw: np.ndarray, support_tol: float, slope_tol: float) -> list[bytes]:
+    """Supports the current point of the branch suggests, as the bytes of (n, A) bool masks
+    (padded actions are never in a support).
 
     Along the branch ``w_a ~ -lambda Delta_a`` for an action that is not in the support of the
     limit equilibrium, so ``lambda dw_a/dlambda ~ -lambda Delta_a`` separates such actions long
     before their probability is small; support actions have ``lambda dw/dlambda = O(1)``.
     The probability threshold ``x_a > support_tol`` is the second guess.
     """
-    masks = torch.stack([(dw > -slope_tol) & trace.game.mask, trace.profile() > support_tol])
-    return list(dict.fromkeys(tuple(tuple(row) for row in m) for m in masks.tolist()))
+    masks = ((dw > -slope_tol) & trace.game.real, trace.profile() > support_tol)
+    return list(dict.fromkeys(m.tobytes() for m in masks))
 
 
 def qre_nash(
@@ -171,12 +181,12 @@ def qre_nash(
     max_steps: int = 5000,
     first_step: float = 0.5,
     max_accel: float = 4.0,
-    points: int = 6,
+    points: int = 8,
     polish_from: float = 2.0,
     support_tol: float = 1e-3,
     slope_tol: float = 1.0,
     heading: float = 0.8,
-    tol: float = 1e-8,
+    tol: float = 1e-6,
     return_info: bool = False,
 ) -> Profile | tuple[Profile, dict]:
     """The Nash equilibrium at the end of the principal logit QRE branch.
@@ -184,31 +194,31 @@ def qre_nash(
     The branch is traced (see :func:`logit_homotopy`; ``lambda`` in units of 1 / payoff range).
     After each corrector call that ends at ``lambda >= polish_from`` with ``lambda`` rising,
     the supports that the last point suggests (see :func:`_candidate_supports`) are tried by
-    solving their indifference conditions -- the slope guess at once, the threshold guess once
-    it is the same after two calls, each again only after ``lambda`` quadruples; a solution
-    that is a Nash equilibrium which the branch is heading to (see :func:`_polish`; cosine at
-    least ``heading``) ends the trace.  Raises :class:`attractor.ConvergenceError` if none is
-    confirmed by ``lambda_max`` or ``max_steps`` accepted points.  Returns float64 tensors on
-    the game's device (and, with ``return_info``, a dict of the work done: accepted ``steps``
-    (points), corrector ``calls``, ``rejected`` calls, ``nfe`` evaluations of the corrector's
-    and of the indifference system's Newton maps, ``polishes`` (supports tried) and the scaled
-    ``lambda`` reached).
+    solving their indifference conditions -- each again only after ``lambda`` doubles; a
+    solution that is a Nash equilibrium which the branch is heading to (see :func:`_polish`;
+    cosine at least ``heading``) ends the trace.  Raises :class:`attractor.ConvergenceError` if
+    none is confirmed by ``lambda_max`` or ``max_steps`` accepted points.  Returns tensors in
+    the game's dtype on its device (and, with ``return_info``, a dict of the work done:
+    accepted ``steps`` (points), corrector ``calls``, ``rejected`` calls, ``nfe`` Newton
+    iterations of the corrector and of the indifference systems, ``polishes`` (supports
+    tried) and the scaled ``lambda`` reached).
     """
     check_game(game)
-    trace = LogitTrace(game, first_step=check_positive("first_step", first_step), points=check_int("points", points),
-                       max_accel=check_positive("max_accel", max_accel), tol=check_positive("tol", tol))
-    tried: dict[tuple, float] = {}
+    trace = LogitTrace(game.payoffs, first_step=check_positive("first_step", first_step),
+                       points=check_int("points", points), max_accel=check_positive("max_accel", max_accel),
+                       tol=check_positive("tol", tol))
+    tried: dict[bytes, float] = {}
     polishes = 0
     while trace.steps < max_steps and trace.lam < lambda_max:
-        if not trace.step():
+        if not len(trace.step()):
             break
-        if trace.lam < polish_from or float(trace.t[-1]) <= 0:
+        if trace.lam < polish_from or trace.t[-1] <= 0:
             continue
         dw, dx = _branch_velocity(trace)
-        if float(dx.abs().amax()) > EXP["vmax"]:  # still far from the end of the branch
+        if np.abs(dx).max() > POLISH["vmax"]:  # still far from the end of the branch
             continue
         due = [key for key in _candidate_supports(trace, dw, support_tol, slope_tol)
-               if trace.lam >= EXP["retry"] * tried.get(key, 0.0)]
+               if trace.lam >= POLISH["retry"] * tried.get(key, 0.0)]
         if due:
             tried.update(dict.fromkeys(due, trace.lam))
             polishes += len(due)
@@ -216,7 +226,8 @@ def qre_nash(
             if found is not None:
                 info = {"steps": trace.steps, "calls": trace.calls, "rejected": trace.rejected,
                         "nfe": trace.nfe, "polishes": polishes, "lambda": trace.lam}
-                return (found, info) if return_info else found
+                profile = trace.game.unpad(found, game.payoffs.detach())
+                return (profile, info) if return_info else profile
     raise ConvergenceError(
         f"qre_nash: no Nash equilibrium confirmed along the logit branch (stopped at scaled lambda="
         f"{trace.lam:.4g} after {trace.steps} steps, {trace.rejected} rejected).",
@@ -224,9 +235,10 @@ def qre_nash(
     )
 
 
-def _polish(trace: LogitTrace, keys: list[tuple], velocity: torch.Tensor, heading: float) -> Profile | None:
+def _polish(trace: LogitTrace, keys: list[bytes], velocity: np.ndarray, heading: float) -> np.ndarray | None:
     """Solve the indifference conditions on the supports ``keys`` (one batched solve) from the
-    current point; return the first solution that is a Nash equilibrium the branch is heading to.
+    current point; return the first solution (padded (n, A)) that is a Nash equilibrium the
+    branch is heading to.
 
     Near its end the branch approaches its limit ``x*`` like ``c / lambda`` (mixed components)
     or ``exp(-lambda Delta)`` (the others), so ``velocity = lambda dx/dlambda`` points from
@@ -235,14 +247,15 @@ def _polish(trace: LogitTrace, keys: list[tuple], velocity: torch.Tensor, headin
     """
     g = trace.game
     profile = trace.profile()
-    supports = torch.tensor(keys, dtype=torch.bool, device=profile.device)
+    supports = np.stack([np.frombuffer(key, dtype=bool).reshape(g.n, g.A) for key in keys])
     x, nash, nfe = solve_supports(g, profile, supports)
     trace.nfe += nfe
-    gap = (x - profile).flatten(-2)
-    v = velocity.flatten()
-    cosine = (gap @ v) / (torch.linalg.vector_norm(gap, dim=-1) * torch.linalg.vector_norm(v)).clamp_min(1e-300)
-    near = gap.abs().amax(-1) <= EXP["gmax"]
-    hits = (nash & near & (cosine >= heading)).nonzero().reshape(-1).tolist()
-    if not hits:
+    gap = (x - profile).reshape(len(keys), -1)
+    v = velocity.reshape(-1)
+    with np.errstate(invalid="ignore"):
+        cosine = (gap @ v) / np.maximum(np.linalg.norm(gap, axis=-1) * np.linalg.norm(v), 1e-300)
+        hits = np.flatnonzero(nash & (np.abs(gap).max(-1) <= POLISH["gmax"]) & (cosine >= heading))
+    if not len(hits):
         return None
-    return g.unpad(x[hits[0]] / x[hits[0]].sum(-1, keepdim=True).clamp_min(1e-300))
+    found = x[hits[0]]
+    return found / np.maximum(found.sum(-1, keepdims=True), 1e-300)

@@ -10,62 +10,44 @@ Continuation Methods*, 1990, ch. 2-3 and 6), ``K`` points per corrector solve:
   ``s_k = k h``, ``k = 1..K`` (the osculating parabola);
 * corrector: the ``K`` points are solved together as one system -- ``H(z_k) = 0`` and
   ``d_k . (z_k - z_{k-1}) = d_k . (p_k - p_{k-1})`` (each point on the hyperplane through its
-  predecessor's position shifted by the predicted spacing) -- by :func:`attractor.root` on
-  its Newton map (Picard iteration of ``Z - J(Z)^{-1} G(Z)``, quadratic convergence).  The
+  predecessor's position shifted by the predicted spacing) -- by Newton's method.  The
   Jacobian is block lower-bidiagonal: diagonal blocks ``A_k = [H'(z_k); d_k^T]`` (closed
-  form) and a rank-one coupling ``-e_N d_k^T`` to the block before.  So with ``u_k = -A_k^{-1}
-  G_k`` and ``v_k = A_k^{-1} e_N`` (one batched solve with two right-hand sides) the Newton
-  step is ``dz_k = u_k + c_k v_k`` with the scalar recurrence ``c_1 = 0``,
-  ``c_k = d_k . dz_{k-1} = d_k . u_{k-1} + (d_k . v_{k-1}) c_{k-1}``, evaluated by a cumulative
-  product and sum.  ``v_k`` is also the tangent at ``z_k`` (oriented along ``d_k``);
+  form, :func:`attractor.games.logit_map.homotopy_jacobian`) and a rank-one coupling
+  ``-e_N d_k^T`` to the block before.  So with ``u_k = -A_k^{-1} G_k`` and
+  ``v_k = A_k^{-1} e_N`` (one batched solve with two right-hand sides) the Newton step is
+  ``dz_k = u_k + c_k v_k`` with the scalar recurrence ``c_1 = 0``,
+  ``c_k = d_k . dz_{k-1} = d_k . u_{k-1} + (d_k . v_{k-1}) c_{k-1}``, evaluated by a
+  cumulative product and sum.  ``v_k`` is also the tangent at ``z_k`` (oriented along ``d_k``).
+  The iteration stops when every point's estimated error ``kappa |dz|`` (``kappa`` the ratio
+  of successive step norms) is below ``tol`` or when the first unconverged point stops
+  contracting (``|dz| > kappa_max |dz_prev|``, Deuflhard's monotonicity test);
 * step control: the points are accepted in order while each converged, stayed within
   ``delta_max`` of its prediction, and turned by less than ``max_angle`` from its predecessor's
   tangent and from ``d_k``; ``h`` then adapts to the largest prediction error and turn seen
-  (Allgower & Georg, sec. 6.1).  A solve with no acceptable point is retried with ``h / 4``.
+  (Allgower & Georg, sec. 6.1), growing by up to ``max_accel`` per solve, but not growing
+  when Newton needed more than half of ``max_corrector_steps``.  A solve with no acceptable
+  point is retried with ``h / 4``.
 
 Because the block system is lower-triangular, a point's solution never depends on the points
 after it: a failure at the far end of a solve costs nothing but those points.  Solving ``K``
 points in one call costs about as much as one -- on games this small a Newton iteration is
-per-operation overhead, not arithmetic.  Arc length parametrizes the branch through turning
-points (where ``lambda`` decreases for a while).  Payoffs are divided by their range, so
-``lambda`` here is in units of 1 / range.
+per-operation overhead, not arithmetic -- so the work is done on the host in float64 NumPy
+(see :mod:`attractor.games.padded`), one host decision per Newton iteration.  Arc length
+parametrizes the branch through turning points (where ``lambda`` decreases for a while).
+Payoffs are divided by their range, so ``lambda`` here is in units of 1 / range.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import torch
 
-from attractor.equilibrium.picard import Picard
-from attractor.games.game import NormalFormGame
 from attractor.games.logit_map import homotopy_jacobian, split
 from attractor.games.padded import PaddedGame
 
-_PICARD = Picard()
-TARGET = [0.25, 0.25]
-
-
-def _block_newton_step(Z: torch.Tensor, game: PaddedGame, z0: torch.Tensor, directions: torch.Tensor,
-                       spacing: torch.Tensor, unit: torch.Tensor, memo: list) -> torch.Tensor:
-    """The Newton step of the ``K``-point corrector system at ``Z`` (1, K (N + 1)); see the
-    module docstring.  ``z0`` (N + 1) is the fixed starting point, ``directions`` the ``d_k``
-    (K, N + 1), ``spacing`` the offsets ``d_k . (p_k - p_{k-1})`` (K,), ``unit`` the ``e_N``
-    (K, N + 1).  Each call appends ``(Z, step, v)`` to ``memo``."""
-    K, N1 = directions.shape
-    z = Z.reshape(K, N1)
-    H, J = homotopy_jacobian(game, z)
-    previous = torch.cat([z0.unsqueeze(0), z[:-1]])
-    plane = ((z - previous) * directions).sum(-1, keepdim=True) - spacing.unsqueeze(1)
-    rhs = torch.stack([torch.cat([-H, -plane], -1), unit], -1)
-    uv = torch.linalg.solve_ex(torch.cat([J, directions.unsqueeze(1)], 1), rhs)[0]
-    u, v = uv[..., 0], uv[..., 1]
-    a = (directions[1:] * u[:-1]).sum(-1)
-    b = (directions[1:] * v[:-1]).sum(-1).cumprod(0)
-    c = torch.cat([a.new_zeros(1), b * (a / b).cumsum(0)])
-    step = u + c.unsqueeze(1) * v
-    memo.append((z, step, v))
-    return step.reshape(1, -1)
+TARGET = (0.5, 0.5)  # h is steered towards these fractions of delta_max and max_angle
 
 
 class LogitTrace:
@@ -73,106 +55,150 @@ class LogitTrace:
 
     Parameters
     ----------
-    game: the game (float64 copies of its payoffs are used).
+    payoffs: the game's payoff tensor (copied to the host in float64).
     first_step: initial spacing ``h`` of the predicted points (arc length).
     points: ``K``, points per corrector solve.
     max_accel: the largest growth of ``h`` from one solve to the next.
-    tol: corrector tolerance (Newton step norm over the ``K`` points).
-    max_corrector_steps: Newton iterations per solve.
-    delta_max, max_angle: acceptance limits (prediction error, turn in radians per point);
-        ``h`` is steered towards a quarter of each.
+    tol: corrector tolerance (the estimated error of each point, see :meth:`correct`).
+    max_corrector_steps: Newton iterations per solve; ``kappa_max``: the largest contraction
+        factor of successive Newton steps before a solve is given up.
+    delta_max, max_angle: acceptance limits (prediction error relative to the arc length,
+        turn in radians per point); ``h`` is steered towards half of each.
 
     Attributes
     ----------
-    z, t: the last accepted point ``[w, lambda]`` and its unit tangent; ``lam`` its scaled
-    ``lambda``.  ``steps``: accepted points; ``calls``: corrector solves; ``rejected``: solves
-    with no accepted point; ``nfe``: evaluations of the corrector's Newton map.
+    z, t: the last accepted point ``[w, lambda]`` and its unit tangent (NumPy); ``lam`` its
+    scaled ``lambda``.  ``steps``: accepted points; ``calls``: corrector solves; ``rejected``:
+    solves with no accepted point; ``nfe``: Newton iterations (evaluations of ``H`` and ``H'``
+    at all ``K`` points).
     """
 
-    def __init__(self, game: NormalFormGame, *, first_step: float = 0.5, points: int = 6, max_accel: float = 4.0,
-                 tol: float = 1e-9, max_corrector_steps: int = 8, delta_max: float = 0.1,
+    def __init__(self, payoffs: torch.Tensor, *, first_step: float = 0.5, points: int = 8, max_accel: float = 4.0,
+                 tol: float = 1e-9, max_corrector_steps: int = 8, kappa_max: float = 0.5, delta_max: float = 0.1,
                  max_angle: float = 0.5) -> None:
-        U = game.payoffs.detach().to(torch.float64)
-        self.span = float((U.amax() - U.amin()).clamp_min(1e-300))
+        U = payoffs.detach().to("cpu", torch.float64).numpy()
+        self.span = float(max(U.max() - U.min(), 1e-300))
         self.game = g = PaddedGame(U / self.span)
-        counts = torch.tensor(g.num_actions, dtype=U.dtype, device=U.device)
-        w0 = (-counts.log()).unsqueeze(1).expand(g.n, g.A)
-        self.z = torch.cat([w0.reshape(-1), w0.new_zeros(1)])
-        # at lambda = 0, H' = [I, -P v]: the tangent is [P v, 1] normalized
+        counts = np.array(g.num_actions, dtype=np.float64)
+        w0 = np.broadcast_to(-np.log(counts)[:, None], (g.n, g.A))
+        self.z = np.append(w0.reshape(-1), 0.0)
+        # at lambda = 0, H' = [I, -P v]: the tangent is [P v, 1] normalized (a padded row's P v is
+        # -mean(v_i), the slope of its logsumexp)
         v = g.values(g.strategies(w0))
-        t = torch.cat([(v - v.sum(-1, keepdim=True) / counts.unsqueeze(1)).reshape(-1), w0.new_ones(1)])
-        self.t = t / torch.linalg.vector_norm(t)
+        t = np.append((v - v.sum(-1, keepdims=True) / counts[:, None]).reshape(-1), 1.0)
+        self.t = t / np.linalg.norm(t)
         self.lam = 0.0
-        self._before: tuple[torch.Tensor, torch.Tensor] | None = None  # the point and tangent before z
+        self._before: tuple[np.ndarray, np.ndarray] | None = None  # the point and tangent before z
         self.K = points
-        self.arc = torch.arange(1, points + 1, dtype=U.dtype, device=U.device).unsqueeze(1)
-        self.unit = torch.zeros(points, self.z.shape[0], dtype=U.dtype, device=U.device)
-        self.unit[:, -1] = 1.0
+        self.arc = np.arange(1, points + 1, dtype=np.float64)[:, None]
+        self.unit = np.zeros(self.z.shape[0])
+        self.unit[-1] = 1.0
         self.h = first_step
         self.max_accel = max_accel
         self.tol = tol
         self.max_corrector_steps = max_corrector_steps
+        self.kappa_max = kappa_max
         self.delta_max = delta_max
         self.max_angle = max_angle
         self.steps = self.calls = self.rejected = self.nfe = 0
 
-    def _predict(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    # ------------------------------------------------------------------ corrector
+    def correct(self, guess: np.ndarray, z0: np.ndarray, directions: np.ndarray,
+                spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Newton's method on the ``K``-point system (module docstring) from ``guess`` (K, N + 1).
+
+        Returns the points, their estimated errors (the last Newton step norm times the
+        contraction factor seen; ``inf`` where non-finite), the tangents ``v_k`` and the number of iterations."""
+        K, N1 = guess.shape
+        Z = guess.copy()
+        rhs = np.zeros((K, N1, 2))
+        rhs[:, -1, 1] = 1.0
+        aug = np.empty((K, N1, N1))  # the blocks A_k = [H'(z_k); d_k^T]
+        aug[:, -1, :] = directions
+        norms = previous = np.full(K, np.inf)
+        tangents = directions
+        behind = np.empty_like(Z)  # z_{k-1}
+        behind[0] = z0
+        for it in range(1, self.max_corrector_steps + 1):
+            H, _ = homotopy_jacobian(self.game, Z, out=aug)
+            np.negative(H, out=rhs[:, :-1, 0])
+            behind[1:] = Z[:-1]
+            rhs[:, -1, 0] = spacing - np.einsum("kn,kn->k", Z - behind, directions)
+            try:
+                uv = np.linalg.solve(aug, rhs)
+            except np.linalg.LinAlgError:
+                break
+            u, tangents = uv[..., 0], uv[..., 1]
+            ab = np.einsum("kn,knr->kr", directions[1:], uv[:-1])  # d_k . u_{k-1}, d_k . v_{k-1}
+            b = np.cumprod(ab[:, 1])
+            c = np.zeros(K)
+            c[1:] = b * np.cumsum(ab[:, 0] / b)
+            step = u + c[:, None] * tangents
+            Z += step
+            steps = np.sqrt(np.einsum("kn,kn->k", step, step))
+            self.nfe += 1
+            # the error left after the step, estimated as kappa |dz| with kappa = |dz| / |dz_prev|
+            with np.errstate(invalid="ignore", divide="ignore"):
+                norms = steps * np.minimum(steps / previous, 1.0) if it > 1 else steps
+            done = norms <= self.tol
+            if done.all():
+                break
+            first = int(np.argmin(done))  # the first unconverged point
+            if not steps[first] <= self.kappa_max * previous[first]:  # diverging, or not contracting
+                break
+            previous = steps
+        norms = np.where(np.isfinite(norms), norms, np.inf)
+        return Z, norms, tangents, it
+
+    def _predict(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = self.h * self.arc  # (K, 1)
         if self._before is None:
-            bend = torch.zeros_like(self.t)
+            bend = np.zeros_like(self.t)
         else:
             z_a, t_a = self._before
-            bend = (self.t - t_a) / torch.linalg.vector_norm(self.z - z_a)
+            bend = (self.t - t_a) / np.linalg.norm(self.z - z_a)
         guess = self.z + s * self.t + (0.5 * s * s) * bend
         directions = self.t + s * bend
-        directions = directions / torch.linalg.vector_norm(directions, dim=-1, keepdim=True)
-        spacing = (directions * (guess - torch.cat([self.z.unsqueeze(0), guess[:-1]]))).sum(-1)
+        directions /= np.linalg.norm(directions, axis=-1, keepdims=True)
+        spacing = (directions * (guess - np.concatenate([self.z[None], guess[:-1]]))).sum(-1)
         return guess, directions, spacing
 
-    def step(self, limit: int | None = None) -> list[torch.Tensor]:
+    def step(self, limit: int | None = None) -> np.ndarray:
         """Advance by one corrector solve (retrying with shorter spacing); return the accepted
-        points (at most ``limit``), or ``[]`` when ``h`` collapsed."""
-        from attractor.equilibrium import root
-
+        points as rows of an array (at most ``limit``), empty when ``h`` collapsed."""
         while self.h > 1e-10:
             guess, directions, spacing = self._predict()
-            memo: list = []
-            sol = root(_block_newton_step, guess.reshape(1, -1),
-                       args=(self.game, self.z, directions, spacing, self.unit, memo), solver=_PICARD,
-                       tol=self.tol, max_steps=self.max_corrector_steps, batch_ndim=1, backward="none",
-                       on_failure="status")
+            z, norms, v, iterations = self.correct(guess, self.z, directions, spacing)
             self.calls += 1
-            self.nfe += sol.stats["nfe"]
-            accepted = self._accept(guess, directions, memo, limit)
-            if accepted:
+            accepted = self._accept(guess, directions, z, norms, v, iterations, limit)
+            if len(accepted):
                 return accepted
             self.rejected += 1
             self.h /= 4
-        return []
+        return np.empty((0, self.z.shape[0]))
 
-    def _accept(self, guess: torch.Tensor, directions: torch.Tensor, memo: list, limit: int | None) -> list[torch.Tensor]:
+    def _accept(self, guess: np.ndarray, directions: np.ndarray, z: np.ndarray, norms: np.ndarray,
+                v: np.ndarray, iterations: int, limit: int | None) -> np.ndarray:
         """Accept the longest good prefix of the solved points, update ``h``, return the points."""
-        z, step, v = memo[-1]
-        tangents = v / torch.linalg.vector_norm(v, dim=-1, keepdim=True)
-        before = torch.cat([self.t.unsqueeze(0), tangents[:-1]])
-        chord = z - torch.cat([self.z.unsqueeze(0), z[:-1]])
-        chord = chord / torch.linalg.vector_norm(chord, dim=-1, keepdim=True)
+        tangents = v / np.linalg.norm(v, axis=-1, keepdims=True)
+        before = np.concatenate([self.t[None], tangents[:-1]])
+        chord = z - np.concatenate([self.z[None], z[:-1]])
+        chord /= np.maximum(np.linalg.norm(chord, axis=-1, keepdims=True), 1e-300)
         # cosines of the turns: tangent to tangent, to the predicted direction, chord to both tangents
-        cosines = torch.stack([tangents * before, tangents * directions, chord * before, chord * tangents]).sum(-1)
-        turn = cosines.amin(0)
-        moved = torch.linalg.vector_norm(z - guess, dim=-1) / (self.h * self.arc.squeeze(1))  # relative error
-        converged = torch.linalg.vector_norm(step, dim=-1) <= self.tol
-        good = converged & (moved <= self.delta_max) & (turn >= math.cos(self.max_angle))
-        report = torch.stack([good.to(z.dtype).cumprod(0), moved, turn]).tolist()
-        count = int(sum(report[0]))
+        turn = np.minimum(np.minimum((tangents * before).sum(-1), (tangents * directions).sum(-1)),
+                          np.minimum((chord * before).sum(-1), (chord * tangents).sum(-1)))
+        moved = np.linalg.norm(z - guess, axis=-1) / (self.h * self.arc[:, 0])  # relative prediction error
+        good = (norms <= self.tol) & (moved <= self.delta_max) & (turn >= math.cos(self.max_angle))
+        count = self.K if good.all() else int(np.argmin(good))
         if limit is not None:
             count = min(count, limit)
         if count == 0:
-            return []
-        largest_move = max(report[1][:count])
-        largest_turn = math.acos(min(max(min(report[2][:count]), -1.0), 1.0))
-        slow = max(math.sqrt(largest_move / (TARGET[0] * self.delta_max)), largest_turn / (TARGET[1] * self.max_angle),
-                   1.0 / self.max_accel)
+            return z[:0]
+        largest_turn = math.acos(min(max(float(turn[:count].min()), -1.0), 1.0))
+        slow = max(math.sqrt(float(moved[:count].max()) / (TARGET[0] * self.delta_max)),
+                   largest_turn / (TARGET[1] * self.max_angle), 1.0 / self.max_accel)
+        if iterations > self.max_corrector_steps // 2:  # Newton struggled: do not grow
+            slow = max(slow, 1.0)
         if count < self.K:
             slow = max(slow, self.K / count)
         self.h /= slow
@@ -181,9 +207,21 @@ class LogitTrace:
         self.z, self.t = z[last], tangents[last]
         self.lam = float(self.z[-1])
         self.steps += count
-        return list(z[:count].unbind(0))
+        return z[:count]
 
-    def profile(self, z: torch.Tensor | None = None) -> torch.Tensor:
+    def land(self, z_a: np.ndarray, z_b: np.ndarray, lam: float) -> tuple[np.ndarray, bool]:
+        """The branch point at scaled precision ``lam`` between the points ``z_a`` and ``z_b``
+        (whose ``lambda`` bracket it): Newton on ``H(z) = 0, z_lambda = lam`` from the
+        linear interpolation (the corrector with ``K = 1`` and direction ``e_N``).  Returns
+        the point and whether Newton converged (else the interpolation)."""
+        s = (lam - z_a[-1]) / max(z_b[-1] - z_a[-1], 1e-300)
+        guess = z_a + min(max(s, 0.0), 1.0) * (z_b - z_a)
+        guess[-1] = lam
+        z, norms, _, _ = self.correct(guess[None], z_a, self.unit[None], np.array([lam - z_a[-1]]))
+        ok = bool(norms[0] <= self.tol)
+        return (z[0] if ok else guess), ok
+
+    def profile(self, z: np.ndarray | None = None) -> np.ndarray:
         """The padded profile (n, A) (or (B, n, A)) at ``z`` (default: the current point)."""
         w, _ = split(self.game, self.z if z is None else z)
         return self.game.strategies(w)

@@ -1,0 +1,54 @@
+"""The logit trace's internals: the closed-form homotopy Jacobian, exact landing at a requested
+precision, and the dtype/device of what the trace returns."""
+
+import numpy as np
+import pytest
+import torch
+
+from attractor.games import logit_homotopy, logit_response, qre, qre_nash, random_game
+from attractor.games.logit_map import homotopy, homotopy_jacobian
+from attractor.games.padded import PaddedGame
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 3), (2, 4, 3), (3, 2, 4, 2)])
+def test_homotopy_jacobian_matches_central_differences(shape):
+    game = PaddedGame(random_game(shape, seed=0, dtype=torch.float64).payoffs)
+    rng = np.random.default_rng(1)
+    N = game.n * game.A
+    Z = np.concatenate([rng.normal(size=(3, N)), rng.uniform(0.5, 5.0, size=(3, 1))], -1)
+    H, J = homotopy_jacobian(game, Z)
+    assert np.allclose(H, homotopy(game, Z), atol=1e-14)
+    eps = 1e-6
+    for k, z in enumerate(Z):
+        numeric = np.stack([(homotopy(game, z + eps * e) - homotopy(game, z - eps * e)) / (2 * eps)
+                            for e in np.eye(N + 1)], -1)
+        assert np.abs(J[k] - numeric).max() < 1e-7
+
+
+def test_homotopy_ends_exactly_at_lambda_max_on_the_branch():
+    game = random_game((3, 3, 2), seed=5, dtype=torch.float64)
+    path = logit_homotopy(game, lambda_max=7.3)
+    assert float(path.lambdas[-1]) == pytest.approx(7.3, abs=1e-12)
+    assert bool((path.lambdas[:-1] < 7.3).all())
+    profile = path.profile_at(-1)
+    response = logit_response(game, profile, 1 / 7.3)
+    assert max(float((x - r).abs().max()) for x, r in zip(profile, response)) < 1e-9
+
+
+def test_homotopy_start_lands_on_the_branch():
+    # the trace lands on each requested temperature, so the fixed-point polish has nothing to do
+    game = random_game((3, 3, 3), seed=2, dtype=torch.float64)
+    temperatures = torch.tensor([0.5, 0.05, 0.02], dtype=torch.float64)
+    _, sol = qre(game, temperatures, start="homotopy", return_solution=True)
+    assert bool(sol.ok.all()) and int(sol.steps.max()) <= 2
+
+
+def test_trace_results_follow_the_game_dtype():
+    game = random_game((3, 3, 3), seed=0, dtype=torch.float32)
+    profile = qre_nash(game)
+    assert all(x.dtype == torch.float32 for x in profile)
+    path = logit_homotopy(game, lambda_max=5.0)
+    assert path.lambdas.dtype == torch.float32 and path.profiles[0].dtype == torch.float32
+    # the trace itself is float64: the float32 result is the float64 equilibrium rounded
+    exact = qre_nash(random_game((3, 3, 3), seed=0, dtype=torch.float64))
+    assert max(float((x.double() - e).abs().max()) for x, e in zip(profile, exact)) < 1e-6

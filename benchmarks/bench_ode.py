@@ -14,7 +14,8 @@
    ``compile=True``.
 3. **Work--precision** -- Van der Pol (mu = 2) on [0, 10], error at 21 times against a DOP853
    reference at rtol 1e-13, for every explicit method (adaptive ones over rtol, fixed-step ones
-   over dt): error vs wall and vs nfe, plotted to ``benchmarks/results/ode_work_precision.png``.
+   over dt): error vs wall and vs nfe, plotted to ``docs/bench/ode_work_precision.png``.
+   (The stiff method's work-precision on Robertson is in ``bench_stiff.py``.)
 
 Every library runs on one CPU thread (torch ``set_num_threads(1)``, XLA single-threaded).
 Timings are medians over interleaved repeats: the machine is shared. Run:
@@ -43,6 +44,7 @@ import attractor
 torch.set_num_threads(1)
 HERE = pathlib.Path(__file__).resolve().parent
 RESULTS = HERE / "results"
+PLOTS = HERE.parent / "docs" / "bench"
 
 
 def fmt_time(s: float) -> str:
@@ -62,6 +64,17 @@ def median_time(fn, repeats: int) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def fmt_ratio(x: float, suffix: str = "") -> str:
+    return "--" if math.isnan(x) else f"{x:.2f}{suffix}"
+
+
+def machine_load() -> str:
+    try:
+        return "load average " + " / ".join(f"{x:.2f}" for x in os.getloadavg()) + " (1/5/15 min)"
+    except OSError:
+        return "load average unknown"
 
 
 def try_import(name: str):
@@ -186,8 +199,8 @@ def neural_ode(repeats: int, quick: bool) -> list[str]:
     for name, r in rows.items():
         ratio = r["fwd"] / (r["nfe"] * t_f) if r["fwd"] == r["fwd"] else math.nan
         out.append(
-            f"| {name} | {r['nfe']} | {fmt_time(r['fwd'])} | {ratio:.2f} | {fmt_time(r['fb'])} | "
-            f"{r['fb'] / (r['nfe'] * t_f):.2f} | {base_fwd / r['fwd']:.2f}x | {base_fb / r['fb']:.2f}x |"
+            f"| {name} | {r['nfe']} | {fmt_time(r['fwd'])} | {fmt_ratio(ratio)} | {fmt_time(r['fb'])} | "
+            f"{r['fb'] / (r['nfe'] * t_f):.2f} | {fmt_ratio(base_fwd / r['fwd'], 'x')} | {base_fb / r['fb']:.2f}x |"
         )
     for name, r in jax_rows.items():
         out.append(
@@ -267,7 +280,14 @@ def lorenz_initial(batch: int) -> torch.Tensor:
     return base + 0.1 * torch.randn(batch, 3, generator=g, dtype=torch.float64)
 
 
-def lorenz_bench(repeats: int, quick: bool) -> list[str]:
+def lorenz_t_f(y0: torch.Tensor) -> float:
+    """One evaluation of the Lorenz field on ``y0`` (median of blocks of 1000 calls)."""
+    t = torch.tensor(0.0, dtype=torch.float64)
+    with torch.no_grad():
+        return median_time(lambda: [lorenz(t, y0) for _ in range(1000)], 7) / 1000
+
+
+def lorenz_bench(repeats: int, quick: bool, batches=(1, 1024)) -> list[str]:
     t_end = 20.0 if quick else 100.0
     n_out = 2001 if quick else 10001
     t = torch.linspace(0, t_end, n_out, dtype=torch.float64)
@@ -278,13 +298,15 @@ def lorenz_bench(repeats: int, quick: bool) -> list[str]:
         "",
         ("Wall time of one solve (one run each: these take seconds; compiled: the second call, "
          "after compilation, whose time is given separately; diffrax: median of repeats after "
-         "jit). speed-up = torchdiffeq dopri5 / this, batch by batch."),
+         "jit). speed-up = torchdiffeq dopri5 / this, batch by batch; overhead = wall / (nfe x t_f) "
+         "with t_f one evaluation of the torch Lorenz field on the batch, measured in the same run."),
         "",
-        "| batch | solver | steps (acc/rej) | nfe | wall | speed-up vs torchdiffeq dopri5 |",
-        "|---|---|---|---|---|---|",
+        "| batch | solver | steps (acc/rej) | nfe | wall | overhead | speed-up vs torchdiffeq dopri5 |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for batch in (1, 1024):
+    for batch in batches:
         y0 = lorenz_initial(batch)
+        t_f = lorenz_t_f(y0)
         results: list[tuple[str, str, str, float]] = []
         if tdq is not None:
             for method in ("dopri5", "dopri8") if batch == 1 else ("dopri5",):
@@ -329,8 +351,10 @@ def lorenz_bench(repeats: int, quick: bool) -> list[str]:
         results.extend(scipy_lorenz(y0, t, repeats))
         results.extend(diffrax_lorenz(y0, t, t_end, repeats))
         base = next((r[3] for r in results if r[0] == "torchdiffeq dopri5"), math.nan)
+        out.append(f"| {batch} | t_f (torch Lorenz field) = {fmt_time(t_f)} | | | | | |")
         for name, steps, nfe, wall in results:
-            out.append(f"| {batch} | {name} | {steps} | {nfe} | {fmt_time(wall)} | {base / wall:.1f}x |")
+            over = f"{wall / (int(nfe) * t_f):.1f}" if nfe.isdigit() and not name.startswith(("scipy", "diffrax")) else "--"
+            out.append(f"| {batch} | {name} | {steps} | {nfe} | {fmt_time(wall)} | {over} | {base / wall:.1f}x |")
     return out
 
 
@@ -418,7 +442,8 @@ def work_precision(repeats: int, quick: bool) -> list[str]:
             err = float(np.abs(sol.ys.numpy() - ref).max())
             pts.append((err, wall, sol.stats["nfe"]))
         curves[solver] = pts
-    png = RESULTS / "ode_work_precision.png"
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    png = PLOTS / "ode_work_precision.png"
     try:
         import matplotlib
 
@@ -445,7 +470,7 @@ def work_precision(repeats: int, quick: bool) -> list[str]:
         png = None
     out = ["### Work-precision (Van der Pol, mu = 2, t in [0, 10], max error at 21 times)", ""]
     if png is not None:
-        out += [f"![work-precision]({png.name})", ""]
+        out += [f"![work-precision](../../docs/bench/{png.name})", ""]
     out += ["| solver | setting -> (error, wall, nfe) |", "|---|---|"]
     for solver, pts in curves.items():
         cells = ", ".join(f"({e:.1e}, {fmt_time(w)}, {n})" for e, w, n in pts)
@@ -458,6 +483,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--quick", action="store_true", help="shorter Lorenz run, fewer points")
     parser.add_argument("--only", default="neural,lorenz,wp")
+    parser.add_argument("--lorenz-batches", default="1,1024", help="comma-separated batch sizes")
     parser.add_argument("--out", default=str(RESULTS / "ode.md"))
     args = parser.parse_args()
     parts = set(args.only.split(","))
@@ -466,19 +492,26 @@ def main() -> int:
         "",
         (f"{datetime.date.today()}, {platform.machine()} ({os.cpu_count()} cores, shared), "
          f"torch {torch.__version__} (1 thread). Script: `benchmarks/bench_ode.py "
-         f"--repeats {args.repeats}{' --quick' if args.quick else ''}`."),
+         f"--repeats {args.repeats}{' --quick' if args.quick else ''} --only {args.only}`. "
+         f"Machine at the start: {machine_load()}."),
         "",
     ]
     if "neural" in parts:
         lines += neural_ode(args.repeats, args.quick) + [""]
         print("\n".join(lines), flush=True)
     if "lorenz" in parts:
-        lines += lorenz_bench(args.repeats, args.quick) + [""]
+        batches = tuple(int(b) for b in args.lorenz_batches.split(","))
+        lines += lorenz_bench(args.repeats, args.quick, batches) + [""]
         print("\n".join(lines[-30:]), flush=True)
     if "wp" in parts:
         lines += work_precision(args.repeats, args.quick) + [""]
+    lines += [f"Machine at the end: {machine_load()}.", ""]
     RESULTS.mkdir(exist_ok=True)
-    pathlib.Path(args.out).write_text("\n".join(lines) + "\n")
+    out = pathlib.Path(args.out)
+    body = "\n".join(lines) + "\n"
+    if out.exists() and "<!-- commentary -->" in out.read_text():  # keep the hand-written notes
+        body += "<!-- commentary -->" + out.read_text().split("<!-- commentary -->", 1)[1]
+    out.write_text(body)
     print("\n".join(lines))
     print(f"wrote {args.out}")
     return 0

@@ -18,6 +18,11 @@ scipy runs with its default finite-difference Jacobians (as a user would call it
 the analytic Jacobian (``+jac``); diffrax runs jit-compiled (compile time excluded) with its
 PID controller and Kvaerno5's defaults; diffrax reports steps but not nfe.
 
+Work-precision: for each problem, the relative error at the final time (max over components of
+|err| / |ref|) against wall time and against nfe, over the rtols, is plotted to
+``docs/bench/ode_stiff_<problem>.png`` (attractor's three methods, scipy with the analytic
+Jacobian, diffrax).
+
 Usage: python benchmarks/bench_stiff.py [--repeats 3] [--rtols 1e-4,1e-6,1e-8] [--out PATH]
 """
 
@@ -37,6 +42,7 @@ import torch
 import attractor
 
 HERE = pathlib.Path(__file__).resolve().parent
+PLOTS = HERE.parent / "docs" / "bench"
 torch.set_num_threads(1)
 
 
@@ -75,10 +81,10 @@ def vdp_jac(t, y):
 
 
 PROBLEMS = {
-    "robertson": dict(torch_f=rober_torch, np_f=rober_np, jac=rober_jac, y0=[1.0, 0.0, 0.0], T=1e5,
-                      atol=lambda rtol: np.array([1e-10, 1e-14, 1e-10]) * (rtol / 1e-6)),
-    "vdp1000": dict(torch_f=vdp_torch, np_f=vdp_np, jac=vdp_jac, y0=[2.0, 0.0], T=3000.0,
-                    atol=lambda rtol: np.array([rtol, rtol])),
+    "robertson": {"torch_f": rober_torch, "np_f": rober_np, "jac": rober_jac, "y0": [1.0, 0.0, 0.0], "T": 1e5,
+                      "atol": lambda rtol: np.array([1e-10, 1e-14, 1e-10]) * (rtol / 1e-6)},
+    "vdp1000": {"torch_f": vdp_torch, "np_f": vdp_np, "jac": vdp_jac, "y0": [2.0, 0.0], "T": 3000.0,
+                    "atol": lambda rtol: np.array([rtol, rtol])},
 }
 
 
@@ -117,6 +123,41 @@ def scaled_error(y, ref, rtol, atol):
     return float(np.max(np.abs(y - ref) / (atol + rtol * np.abs(ref))))
 
 
+def relative_error(y, ref):
+    return float(np.max(np.abs(y - ref) / np.abs(ref)))
+
+
+def plot_work_precision(name, curves):
+    """``curves[label] = [(rel_err, wall, nfe or None), ...]`` -> a PNG path (None without matplotlib)."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for label, pts in curves.items():
+        err, wall, nfe = zip(*pts)
+        style = "-o" if label.startswith("attractor") else "--s"
+        axes[0].loglog(wall, err, style, ms=3, label=label)
+        if all(n is not None for n in nfe):
+            axes[1].loglog(nfe, err, style, ms=3, label=label)
+    axes[0].set_xlabel("wall time (s)")
+    axes[1].set_xlabel("function evaluations (incl. Jacobians)")
+    for ax in axes:
+        ax.set_ylabel("max relative error at t_end")
+        ax.grid(True, which="both", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.suptitle(f"stiff work-precision: {name}")
+    fig.tight_layout()
+    PLOTS.mkdir(parents=True, exist_ok=True)
+    png = PLOTS / f"ode_stiff_{name}.png"
+    fig.savefig(png, dpi=80)
+    plt.close(fig)
+    return png
+
+
 # -- runners ----------------------------------------------------------------------------------
 def run_attractor(p, solver, rtol, repeats):
     y0 = torch.tensor(p["y0"], dtype=torch.float64)
@@ -130,8 +171,8 @@ def run_attractor(p, solver, rtol, repeats):
     solve()  # warm-up
     wall, cpu, sol = median_time(solve, repeats)
     ok = int(sol.status) == 0
-    return dict(steps=sol.stats["accepted"], rejected=sol.stats["rejected"], nfe=sol.stats["nfe"],
-                njev=sol.stats.get("jacobians", 0), wall=wall, cpu=cpu, y=sol.ys[-1].numpy(), ok=ok)
+    return {"steps": sol.stats["accepted"], "rejected": sol.stats["rejected"], "nfe": sol.stats["nfe"],
+                "njev": sol.stats.get("jacobians", 0), "wall": wall, "cpu": cpu, "y": sol.ys[-1].numpy(), "ok": ok}
 
 
 def run_scipy(p, method, rtol, repeats, analytic):
@@ -144,8 +185,8 @@ def run_scipy(p, method, rtol, repeats, analytic):
 
     wall, cpu, sol = median_time(solve, repeats)
     steps = len(sol.t) - 1
-    return dict(steps=steps, rejected=None, nfe=sol.nfev, njev=sol.njev, wall=wall, cpu=cpu,
-                y=sol.y[:, -1], ok=bool(sol.success))
+    return {"steps": steps, "rejected": None, "nfe": sol.nfev, "njev": sol.njev, "wall": wall, "cpu": cpu,
+                "y": sol.y[:, -1], "ok": bool(sol.success)}
 
 
 def run_diffrax(p, rtol, repeats):
@@ -185,9 +226,9 @@ def run_diffrax(p, rtol, repeats):
         return o
 
     wall, cpu, sol = median_time(run, repeats)
-    return dict(steps=int(sol.stats["num_accepted_steps"]), rejected=int(sol.stats["num_rejected_steps"]),
-                nfe=None, njev=None, wall=wall, cpu=cpu, y=np.asarray(sol.ys[-1]),
-                ok=bool(sol.result == diffrax.RESULTS.successful))
+    return {"steps": int(sol.stats["num_accepted_steps"]), "rejected": int(sol.stats["num_rejected_steps"]),
+                "nfe": None, "njev": None, "wall": wall, "cpu": cpu, "y": np.asarray(sol.ys[-1]),
+                "ok": bool(sol.result == diffrax.RESULTS.successful)}
 
 
 def main() -> int:
@@ -201,10 +242,11 @@ def main() -> int:
     lines = [
         "## Stiff ODEs (implicit solvers)",
         "",
-        f"{datetime.date.today()}, {platform.processor() or platform.machine()}, "
+        (f"{datetime.date.today()}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores (shared; torch 1 thread), torch {torch.__version__}. "
         "Set-up in `benchmarks/bench_stiff.py`. `err` = final-time error in units of the tolerance "
-        "(max |err| / (atol + rtol |y|)) against scipy Radau at rtol 1e-12; `overhead` = wall / (nfe x t_f).",
+        "(max |err| / (atol + rtol |y|)) against scipy Radau at rtol 1e-12; `overhead` = wall / (nfe x t_f). "
+        f"Machine at the start: load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())} (1/5/15 min)."),
         "",
     ]
     for name in args.problems.split(","):
@@ -214,6 +256,7 @@ def main() -> int:
         lines += [f"### {name} (t_f = {tf * 1e6:.1f} us per torch evaluation)", "",
                   "| rtol | solver | steps | rejected | nfe | Jacobians | wall ms | CPU ms | overhead | err | ok |",
                   "|---|---|---|---|---|---|---|---|---|---|---|"]
+        curves: dict[str, list] = {}
         for rtol in rtols:
             atol = p["atol"](rtol)
             rows = []
@@ -226,6 +269,8 @@ def main() -> int:
             if d is not None:
                 rows.append(("diffrax Kvaerno5 (jit)", d))
             for label, r in rows:
+                if r["ok"] and (label.startswith("attractor") or label.endswith("+jac") or "diffrax" in label):
+                    curves.setdefault(label, []).append((relative_error(r["y"], ref), r["wall"], r["nfe"]))
                 err = scaled_error(r["y"], ref, rtol, atol)
                 over = f"{r['wall'] / (r['nfe'] * tf):.1f}" if (r["nfe"] and label.startswith("attractor")) else "-"
                 lines.append(
@@ -235,6 +280,10 @@ def main() -> int:
                 )
                 print(lines[-1], flush=True)
         lines.append("")
+        png = plot_work_precision(name, curves)
+        if png is not None:
+            lines += [f"![{name} work-precision](../../docs/bench/{png.name})", ""]
+    lines += [f"Machine at the end: load average {' / '.join(f'{x:.2f}' for x in os.getloadavg())}.", ""]
     out = pathlib.Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     body = "\n".join(lines) + "\n"

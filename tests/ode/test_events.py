@@ -91,3 +91,26 @@ def test_events_reject_bad_functions():
         Event(height, direction=2)
     with pytest.raises(ValueError, match="adjoint='direct'"):
         attractor.odeint(falling, y0, t, events=height, adjoint="backsolve")
+
+
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_bouncing_ball_impact_sequence(per_sample):
+    """A ball dropped from h0 bouncing with restitution e: restart at each terminal impact with
+    the velocity reflected. Impact k happens at t_k = T0 (1 + 2 e (1 - e^(k-1)) / (1 - e)),
+    T0 = sqrt(2 h0 / g); every impact is located to 1e-9 on the dense output."""
+    e = torch.tensor([0.8, 0.5], dtype=torch.float64)
+    h0 = torch.tensor([1.0, 3.0], dtype=torch.float64)
+    T0 = torch.sqrt(2 * h0 / G)
+    y = torch.stack([h0, torch.zeros_like(h0)], -1)
+    t_now = torch.zeros(2, dtype=torch.float64)
+    falling_only = Event(height, direction=-1)  # the restart sits on g = 0 going up
+    for k in range(1, 5):
+        t = torch.stack([t_now, t_now + 5.0], -1)  # per-sample output times: each from its restart
+        sol = attractor.odeint(falling, y, t, solver="tsit5", events=falling_only, rtol=1e-10,
+                               atol=1e-12, per_sample=per_sample)
+        assert (sol.status == Status.EVENT).all()
+        exact = T0 * (1 + 2 * e * (1 - e ** (k - 1)) / (1 - e))
+        assert torch.allclose(sol.event_t, exact, rtol=0, atol=1e-9), k
+        assert torch.allclose(sol.event_y[:, 1], -G * T0 * e ** (k - 1), rtol=1e-9), k
+        t_now = sol.event_t
+        y = torch.stack([torch.zeros_like(h0), -e * sol.event_y[:, 1]], -1)

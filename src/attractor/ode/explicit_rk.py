@@ -118,8 +118,9 @@ class ExplicitRungeKutta(AbstractStepper):
     def dense_stages(self, field, t, h, y, step, work) -> torch.Tensor:
         coeffs = work.coeffs if isinstance(work, _Buffers) else work
         s = coeffs.stages
+        stages = step.stages.matrix() if isinstance(step.stages, _RecordedStages) else step.stages
         if not coeffs.dense_c:
-            return step.stages
+            return stages
         times = _stage_times(field, t, h, coeffs.dense_c)
         if isinstance(work, _Buffers):
             for n, i in enumerate(range(s, s + len(coeffs.dense_c))):
@@ -128,7 +129,7 @@ class ExplicitRungeKutta(AbstractStepper):
             return work.K
         # same layout as the buffered path (rows of one matrix), so results agree bit for bit
         K = y.new_empty(s + len(coeffs.dense_c), y.numel())
-        K[:s] = step.stages
+        K[:s] = stages
         Kv = K.view((K.shape[0],) + field.shape)
         for n, i in enumerate(range(s, s + len(coeffs.dense_c))):
             yi = torch.addmv(y, K[:i].T, coeffs.a[i])
@@ -183,8 +184,8 @@ class ExplicitRungeKutta(AbstractStepper):
             torch.mul(k.detach(), h, out=Kv[i])
             ks.append(k)
         error = torch.mm(coeffs.error, K) if coeffs.error is not None else None
-        stages = (torch.stack(ks) * h).view(s, -1) if track else K
-        return Step(yi, error, stages, k)
+        # with a graph, the stage matrix is only assembled if a dense output asks for it
+        return Step(yi, error, _RecordedStages(ks, h) if track else K, k)
 
     def step_pointwise(self, field, t, h, y, f0) -> tuple[Step, list[torch.Tensor]]:
         """The same step written with the coefficients as Python constants and no matrix
@@ -223,6 +224,20 @@ def _combine(y: torch.Tensor | None, weights, Ks: list[torch.Tensor]) -> torch.T
     return out if out is not None else torch.zeros_like(Ks[0])
 
 
+class _RecordedStages:
+    """The slopes of a step recorded by autograd; :meth:`matrix` stacks them into the ``(s, N)``
+    h-scaled stage matrix with its graph (a copy of every slope, paid only by steps that hold
+    outputs or events)."""
+
+    __slots__ = ("h", "ks")
+
+    def __init__(self, ks: list[torch.Tensor], h) -> None:
+        self.ks, self.h = ks, h
+
+    def matrix(self) -> torch.Tensor:
+        return (torch.stack(self.ks) * self.h).view(len(self.ks), -1)
+
+
 class _StageSum(torch.autograd.Function):
     """``y + sum_j a_j h k_j`` where ``K`` (no graph) already holds the values ``h k_j`` of the
     slopes ``ks`` (graph). Backward: ``dy = g``, ``dk_j = a_j h g`` (one outer product)."""
@@ -237,7 +252,11 @@ class _StageSum(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.saved_tensors
-        grads = torch.outer(a, g).view((a.numel(),) + ctx.stage_shape) * ctx.h
+        h = ctx.h
+        if isinstance(h, torch.Tensor):  # a step per sample: h broadcasts over the state
+            grads = torch.outer(a, g).view((a.numel(),) + ctx.stage_shape) * h
+        else:  # one step: fold h into the (short) coefficient vector, one pass over the state
+            grads = torch.outer(a * h, g).view((a.numel(),) + ctx.stage_shape)
         return (g, None, None, None, *grads.unbind(0))
 
 

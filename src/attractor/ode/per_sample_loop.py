@@ -12,10 +12,10 @@ from __future__ import annotations
 import torch
 
 from attractor._core.status import Status
-from attractor.ode.implicit_base import stage_failure_status, use_fixed_steps
 from attractor.ode.controller import initial_step_size
 from attractor.ode.error_norm import ErrorNorm
 from attractor.ode.events import EventTracker
+from attractor.ode.implicit_base import stage_failure_status, use_fixed_steps
 from attractor.ode.interpolation import DenseInterpolation, DenseRecorder
 from attractor.ode.outputs import PerSampleOutputs
 from attractor.ode.problem import Problem, RawSolution

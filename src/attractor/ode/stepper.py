@@ -53,8 +53,9 @@ class Step(NamedTuple):
     """Proposed ``y(t + h)`` (flat)."""
     error: torch.Tensor | None
     """``(E, N)`` local error estimates (already scaled by ``h``); ``None`` for fixed-step methods."""
-    stages: torch.Tensor
-    """``(s, N)`` h-scaled stages: the data for the dense output."""
+    stages: Any
+    """``(s, N)`` h-scaled stages: the data for the dense output (or a stepper-private holder
+    that the same stepper's ``dense_stages`` turns into them, to build them only when needed)."""
     state: Any
     """Stepper state to carry to the next step if this one is accepted."""
 

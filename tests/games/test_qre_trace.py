@@ -1,13 +1,23 @@
 """The logit trace's internals: the closed-form homotopy Jacobian, exact landing at a requested
-precision, and the dtype/device of what the trace returns."""
+precision, the tangent's orientation through turning points, and the dtype/device of what the
+trace returns."""
 
 import numpy as np
 import pytest
 import torch
 
-from attractor.games import logit_homotopy, logit_response, qre, qre_nash, random_game
+from attractor.games import (
+    exploitability,
+    logit_homotopy,
+    logit_response,
+    qre,
+    qre_nash,
+    random_game,
+)
 from attractor.games.logit_map import homotopy, homotopy_jacobian
 from attractor.games.padded import PaddedGame
+
+from ._peers import gambit_solve
 
 
 @pytest.mark.parametrize("shape", [(3, 3, 3), (2, 4, 3), (3, 2, 4, 2)])
@@ -52,3 +62,30 @@ def test_trace_results_follow_the_game_dtype():
     # the trace itself is float64: the float32 result is the float64 equilibrium rounded
     exact = qre_nash(random_game((3, 3, 3), seed=0, dtype=torch.float64))
     assert max(float((x.double() - e).abs().max()) for x, e in zip(profile, exact)) < 1e-6
+
+
+# seed 15: the branch turns back near scaled lambda 90 (then near 14, 25, 25, 390 and 340); a
+# long step on the descending piece used to slide onto the rising piece traversed backwards
+# (det [H'; t^T] changed sign) and the trace ran off to lambda -> -infinity
+TURNING = {"num_actions": (8, 8), "seed": 15}
+
+
+def test_trace_keeps_its_orientation_through_turning_points():
+    game = random_game(**TURNING, dtype=torch.float64)
+    path = logit_homotopy(game, lambda_max=200.0)
+    lambdas = path.lambdas
+    assert bool((lambdas[1:] < lambdas[:-1]).any())  # the branch does turn back
+    assert bool((lambdas[1:] > 0).all()) and float(lambdas[-1]) == pytest.approx(200.0, abs=1e-10)
+    for k in range(1, len(lambdas), 50):  # every point is a QRE at its precision
+        profile = path.profile_at(k)
+        response = logit_response(game, profile, 1 / float(lambdas[k]))
+        assert max(float((x - r).abs().max()) for x, r in zip(profile, response)) < 1e-7
+    assert float(exploitability(game, qre_nash(game))) < 1e-10
+
+
+def test_trace_through_turning_points_agrees_with_gambit():
+    game = random_game(**TURNING, dtype=torch.float64)
+    (peer,) = gambit_solve("logit", *game.payoffs.numpy())
+    ours = qre_nash(game)
+    # gambit stops at max regret 1e-8, we solve the support exactly
+    assert max(float(np.abs(x.numpy() - p).max()) for x, p in zip(ours, peer)) < 1e-5

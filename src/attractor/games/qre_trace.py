@@ -22,11 +22,14 @@ Continuation Methods*, 1990, ch. 2-3 and 6), ``K`` points per corrector solve:
   of successive step norms) is below ``tol`` or when the first unconverged point stops
   contracting (``|dz| > kappa_max |dz_prev|``, Deuflhard's monotonicity test);
 * step control: the points are accepted in order while each converged, stayed within
-  ``delta_max`` of its prediction, and turned by less than ``max_angle`` from its predecessor's
-  tangent and from ``d_k``; ``h`` then adapts to the largest prediction error and turn seen
-  (Allgower & Georg, sec. 6.1), growing by up to ``max_accel`` per solve, but not growing
-  when Newton needed more than half of ``max_corrector_steps``.  A solve with no acceptable
-  point is retried with ``h / 4``.
+  ``delta_max`` of its prediction, turned by less than ``max_angle`` from its predecessor's
+  tangent and from ``d_k``, kept ``lambda > 0`` and kept the branch's orientation
+  ``sign det [H'(z); t^T]`` (Allgower & Georg, sec. 2.1: constant along a smooth branch
+  followed in one direction, so a long step across a turning point that lands on a nearby
+  piece of the curve traversed backwards is caught); ``h`` then adapts to the largest
+  prediction error and turn seen (Allgower & Georg, sec. 6.1), growing by up to
+  ``max_accel`` per solve, but not growing when Newton needed more than half of
+  ``max_corrector_steps``.  A solve with no acceptable point is retried with ``h / 4``.
 
 Because the block system is lower-triangular, a point's solution never depends on the points
 after it: a failure at the far end of a solve costs nothing but those points.  Solving ``K``
@@ -87,6 +90,10 @@ class LogitTrace:
         v = g.values(g.strategies(w0))
         t = np.append((v - v.sum(-1, keepdims=True) / counts[:, None]).reshape(-1), 1.0)
         self.t = t / np.linalg.norm(t)
+        start = np.empty((1, len(t), len(t)))
+        start[0, -1] = self.t
+        homotopy_jacobian(g, self.z[None], out=start)
+        self.orientation = np.linalg.slogdet(start)[0][0]  # sign det [H'; t^T], kept along the branch
         self.lam = 0.0
         self._before: tuple[np.ndarray, np.ndarray] | None = None  # the point and tangent before z
         self.K = points
@@ -104,11 +111,13 @@ class LogitTrace:
 
     # ------------------------------------------------------------------ corrector
     def correct(self, guess: np.ndarray, z0: np.ndarray, directions: np.ndarray,
-                spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+                spacing: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
         """Newton's method on the ``K``-point system (module docstring) from ``guess`` (K, N + 1).
 
         Returns the points, their estimated errors (the last Newton step norm times the
-        contraction factor seen; ``inf`` where non-finite), the tangents ``v_k`` and the number of iterations."""
+        contraction factor seen; ``inf`` where non-finite), the tangents ``v_k``, the blocks
+        ``A_k`` of the last iteration (whose determinant's sign is the orientation of ``v_k``, as
+        ``d_k . v_k = 1``; see :meth:`_accept`) and the number of iterations."""
         K, N1 = guess.shape
         Z = guess.copy()
         rhs = np.zeros((K, N1, 2))
@@ -148,7 +157,7 @@ class LogitTrace:
                 break
             previous = steps
         norms = np.where(np.isfinite(norms), norms, np.inf)
-        return Z, norms, tangents, it
+        return Z, norms, tangents, aug, it
 
     def _predict(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         s = self.h * self.arc  # (K, 1)
@@ -168,9 +177,9 @@ class LogitTrace:
         points as rows of an array (at most ``limit``), empty when ``h`` collapsed."""
         while self.h > 1e-10:
             guess, directions, spacing = self._predict()
-            z, norms, v, iterations = self.correct(guess, self.z, directions, spacing)
+            z, norms, v, blocks, iterations = self.correct(guess, self.z, directions, spacing)
             self.calls += 1
-            accepted = self._accept(guess, directions, z, norms, v, iterations, limit)
+            accepted = self._accept(guess, directions, z, norms, v, blocks, iterations, limit)
             if len(accepted):
                 return accepted
             self.rejected += 1
@@ -178,8 +187,17 @@ class LogitTrace:
         return np.empty((0, self.z.shape[0]))
 
     def _accept(self, guess: np.ndarray, directions: np.ndarray, z: np.ndarray, norms: np.ndarray,
-                v: np.ndarray, iterations: int, limit: int | None) -> np.ndarray:
-        """Accept the longest good prefix of the solved points, update ``h``, return the points."""
+                v: np.ndarray, blocks: np.ndarray, iterations: int, limit: int | None) -> np.ndarray:
+        """Accept the longest good prefix of the solved points, update ``h``, return the points.
+
+        Besides convergence, prediction error and turn, a point must keep the branch's
+        orientation and have ``lambda > 0``.  ``sign det [H'(z); t^T]`` is constant along a
+        smooth branch followed in one direction (Allgower & Georg 1990, sec. 2.1), so a
+        corrector that slid onto a neighbouring piece of the curve traversed the other way (a
+        long step across a turning point) shows a flipped sign; and since ``lambda = 0`` has the
+        single solution the trace starts from, the principal branch never returns there.  Only
+        the last point of the prefix is checked (one small determinant per solve); the prefix is
+        shortened to the points before the first flip when it has flipped."""
         tangents = v / np.linalg.norm(v, axis=-1, keepdims=True)
         before = np.concatenate([self.t[None], tangents[:-1]])
         chord = z - np.concatenate([self.z[None], z[:-1]])
@@ -188,10 +206,13 @@ class LogitTrace:
         turn = np.minimum(np.minimum((tangents * before).sum(-1), (tangents * directions).sum(-1)),
                           np.minimum((chord * before).sum(-1), (chord * tangents).sum(-1)))
         moved = np.linalg.norm(z - guess, axis=-1) / (self.h * self.arc[:, 0])  # relative prediction error
-        good = (norms <= self.tol) & (moved <= self.delta_max) & (turn >= math.cos(self.max_angle))
+        good = ((norms <= self.tol) & (moved <= self.delta_max) & (turn >= math.cos(self.max_angle))
+                & (z[:, -1] > 0))
         count = self.K if good.all() else int(np.argmin(good))
         if limit is not None:
             count = min(count, limit)
+        if count and np.linalg.slogdet(blocks[count - 1])[0] != self.orientation:  # jumped across a fold
+            count = int(np.argmin(np.linalg.slogdet(blocks[:count])[0] == self.orientation))
         if count == 0:
             return z[:0]
         largest_turn = math.acos(min(max(float(turn[:count].min()), -1.0), 1.0))
@@ -217,7 +238,7 @@ class LogitTrace:
         s = (lam - z_a[-1]) / max(z_b[-1] - z_a[-1], 1e-300)
         guess = z_a + min(max(s, 0.0), 1.0) * (z_b - z_a)
         guess[-1] = lam
-        z, norms, _, _ = self.correct(guess[None], z_a, self.unit[None], np.array([lam - z_a[-1]]))
+        z, norms, *_ = self.correct(guess[None], z_a, self.unit[None], np.array([lam - z_a[-1]]))
         ok = bool(norms[0] <= self.tol)
         return (z[0] if ok else guess), ok
 

@@ -20,3 +20,14 @@ try:  # property-based tests draw the same examples on every run: CI must not fl
     _hypothesis_settings.load_profile("attractor")
 except ImportError:  # hypothesis is a test extra
     pass
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (minutes of CPU) run only when asked for with ``-m slow``
+    (``make test-slow``), so a plain ``pytest`` stays quick."""
+    if "slow" in (config.getoption("markexpr", "") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -57,9 +57,9 @@ def test_transient_shifts_the_start():
 
 def test_noise_is_relative_to_each_coordinate():
     s = get("lorenz")
-    clean = trajectory(s, 3000)
+    clean = trajectory(s, 1000)
     gen = torch.Generator().manual_seed(0)
-    noisy = trajectory(s, 3000, noise=0.1, generator=gen)
+    noisy = trajectory(s, 1000, noise=0.1, generator=gen)
     ratio = (noisy - clean).std(0) / clean.std(0)
     torch.testing.assert_close(ratio, torch.full((3,), 0.1, dtype=torch.float64), rtol=0.1, atol=0)
 

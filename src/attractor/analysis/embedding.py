@@ -118,6 +118,36 @@ def choose_delay(x: torch.Tensor, *, method: str = "mi", max_lag: int | None = N
     return lag if lag is not None else autocorrelation_time(x)
 
 
+def _fnn_fractions(x: torch.Tensor, delay: int, max_dim: int, rtol: float, atol: float, theiler: int):
+    """Yield the false-nearest-neighbour fraction for ``m = 1 … max_dim`` one at a time, so
+    that a caller looking for the first small one stops early (each costs an O(T²) search)."""
+    sigma = x.std(0).norm()
+    for m in range(1, max_dim + 1):
+        n = x.shape[0] - m * delay  # points that have an (m+1)-th coordinate
+        if n < 20:
+            raise ValueError(f"series too short for max_dim={max_dim} with delay={delay}.")
+        emb = delay_embed(x, m, delay)[:n]
+        nxt = x[m * delay : m * delay + n]
+        j, r_m = nearest_neighbors(emb, exclude=theiler)
+        valid = j >= 0
+        i_idx = torch.arange(n, device=x.device)[valid]
+        j_idx = j[valid]
+        r_m = r_m[valid]
+        extra = (nxt[i_idx] - nxt[j_idx]).norm(dim=-1)
+        r_next = (r_m.pow(2) + extra.pow(2)).sqrt()
+        false = (extra > rtol * r_m.clamp_min(torch.finfo(x.dtype).tiny)) | (r_next > atol * sigma)
+        yield false.to(x.dtype).mean()
+
+
+def _fnn_args(x, delay, max_dim, rtol, atol, theiler):
+    x = _series(x)
+    delay = check_int("delay", delay)
+    max_dim = check_int("max_dim", max_dim)
+    check_positive("rtol", rtol)
+    check_positive("atol", atol)
+    return x, delay, max_dim, rtol, atol, delay if theiler is None else theiler
+
+
 def false_nearest_neighbors(
     x: torch.Tensor,
     delay: int,
@@ -134,40 +164,28 @@ def false_nearest_neighbors(
     ``R_{m+1}(i) / σ_x > atol`` (Kennel et al. 1992). Neighbours closer than ``theiler``
     samples in time (default ``delay``) are excluded. Returns shape ``(max_dim,)``.
     """
-    x = _series(x)
-    delay = check_int("delay", delay)
-    max_dim = check_int("max_dim", max_dim)
-    check_positive("rtol", rtol)
-    check_positive("atol", atol)
-    theiler = delay if theiler is None else theiler
-    sigma = x.std(0).norm()
-    fractions = []
-    for m in range(1, max_dim + 1):
-        n = x.shape[0] - m * delay  # points that have an (m+1)-th coordinate
-        if n < 20:
-            raise ValueError(f"series too short for max_dim={max_dim} with delay={delay}.")
-        emb = delay_embed(x, m, delay)[:n]
-        nxt = x[m * delay : m * delay + n]
-        j, r_m = nearest_neighbors(emb, exclude=theiler)
-        valid = j >= 0
-        i_idx = torch.arange(n, device=x.device)[valid]
-        j_idx = j[valid]
-        r_m = r_m[valid]
-        extra = (nxt[i_idx] - nxt[j_idx]).norm(dim=-1)
-        r_next = (r_m.pow(2) + extra.pow(2)).sqrt()
-        false = (extra > rtol * r_m.clamp_min(torch.finfo(x.dtype).tiny)) | (r_next > atol * sigma)
-        fractions.append(false.to(x.dtype).mean())
-    return torch.stack(fractions)
+    return torch.stack(list(_fnn_fractions(*_fnn_args(x, delay, max_dim, rtol, atol, theiler))))
 
 
 def choose_dimension(
-    x: torch.Tensor, delay: int, *, max_dim: int = 10, threshold: float = 0.01, **fnn_kwargs
+    x: torch.Tensor,
+    delay: int,
+    *,
+    max_dim: int = 10,
+    threshold: float = 0.01,
+    rtol: float = 15.0,
+    atol: float = 2.0,
+    theiler: int | None = None,
 ) -> int:
     """Smallest embedding dimension whose false-nearest-neighbour fraction is at most
-    ``threshold`` (else the dimension with the smallest fraction)."""
-    fnn = false_nearest_neighbors(x, delay, max_dim=max_dim, **fnn_kwargs)
-    ok = (fnn <= threshold).nonzero()
-    return int(ok[0]) + 1 if ok.numel() else int(fnn.argmin()) + 1
+    ``threshold`` (else the dimension with the smallest fraction); dimensions above the
+    first that qualifies are not computed."""
+    fractions = []
+    for fraction in _fnn_fractions(*_fnn_args(x, delay, max_dim, rtol, atol, theiler)):
+        fractions.append(float(fraction))
+        if fractions[-1] <= threshold:
+            return len(fractions)
+    return min(range(len(fractions)), key=fractions.__getitem__) + 1
 
 
 @dataclasses.dataclass

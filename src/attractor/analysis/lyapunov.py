@@ -287,8 +287,8 @@ def lyapunov_spectrum(
         maps; with an ensemble, extended until the members are spread over the attractor
         (median distance to the first member at least the orbit's RMS size) and three
         periods more (at most 100 periods), so that they sample it independently.
-    max_time: averaging time (iterations) budget per sample. Default ``100000 dt`` for
-        flows, 100000 iterations for maps.
+    max_time: averaging time (iterations) budget per sample, rounded up to whole chunks.
+        Default ``100000 dt`` for flows, 100000 iterations for maps.
     tol, abs_tol: stop once every exponent's standard error is at most
         ``tol · max(|λ_i|, |λ_1|) + abs_tol``, after at least 16 chunks (about 16 periods)
         and, for a chaotic orbit, five Lyapunov times ``5 / λ_1``.
@@ -412,7 +412,9 @@ class Benettin:
         if self.transient is None and p.ensemble > 1:
             s.transient = self._decorrelate(p, s, orbit, chunk_span)
         s.per_chunk = max(1, round(chunk_span / s.tau))
-        s.max_chunks = max(_MIN_CHUNKS, math.ceil(max_time / s.span))
+        # the budget is honoured even below the 16 chunks a trusted standard error needs
+        # (such a run ends with MAX_STEPS: an estimate, not a converged answer)
+        s.max_chunks = max(1, math.ceil(max_time / s.span - 1e-9))
         return s
 
     def _decorrelate(self, p: _Problem, s: _State, orbit: list, chunk_span: float) -> float:

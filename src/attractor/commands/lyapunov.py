@@ -13,7 +13,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--exponents", type=int, default=None, help="number of leading exponents (default all)")
     p.add_argument("--tol", type=float, default=0.01, help="relative statistical tolerance (default 0.01)")
     p.add_argument("--max-time", type=float, default=None, help="averaging time budget per member")
-    p.add_argument("--ensemble", type=int, default=None, help="ensemble size (default 16)")
+    p.add_argument(
+        "--ensemble", type=int, default=None,
+        help="ensemble size (default: 64 for small systems, fewer for large ones)",
+    )
     p.add_argument("--progress", action="store_true", help="show a progress bar")
     p.set_defaults(func=run)
 

@@ -330,7 +330,7 @@ def write_markdown(path: str, rows: list[dict], args) -> None:
         f"{args.repeats} interleaved runs. Backward: implicit (IFT) with the same solver as forward."
     )
     lines = [
-        "# DEQ benchmark: attractor vs TorchDEQ",
+        "## DEQ benchmark: attractor vs TorchDEQ",
         "",
         header,
         setup,

@@ -48,5 +48,5 @@ __all__ = [
 
 # Neural differential equations (one import line each):
 from attractor.nn.neural_cde import NeuralCDE as NeuralCDE
-from attractor.nn.neural_sde import NeuralSDE as NeuralSDE
 from attractor.nn.neural_ode import NeuralODE as NeuralODE
+from attractor.nn.neural_sde import NeuralSDE as NeuralSDE

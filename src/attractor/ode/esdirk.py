@@ -221,7 +221,7 @@ class ESDIRK(ImplicitStepper):
                 theta = np.where(retry, again.theta, theta)
                 stage_failed = np.where(retry, again.failed, stage_failed)
             failed |= stage_failed
-            if torch.is_grad_enabled():
+            if work.functional:  # autograd is recording this solve
                 Y = attach_stage_gradient(residual, Y, M, failed)
             K[i] = (Y.reshape(-1) - base) * (1.0 / g)
         error = torch.mm(co.error, K)

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from attractor._core.status import Status
 from attractor._core.validation import check_choice
 from attractor.ode.jacobian import JacobianEvaluator
 from attractor.ode.stepper import AbstractStepper
@@ -176,7 +177,5 @@ def stage_failure_status(work, status: torch.Tensor) -> torch.Tensor:
     failed = getattr(work, "failed_samples", None)
     if failed is None:
         return status
-    from attractor._core.status import Status
-
     mask = torch.from_numpy(failed).to(status.device)
     return torch.where(mask & (status == int(Status.SUCCESS)), int(Status.LINEAR_SOLVE_FAILED), status)

@@ -91,3 +91,19 @@ def check_same_shape(name: str, got: torch.Tensor, expected_shape: tuple[int, ..
 def check_callable(name: str, f: Any) -> None:
     if not callable(f):
         raise TypeError(f"`{name}` must be callable; got {_describe(f)}.")
+
+
+def check_batch_ndim(name: str, x: torch.Tensor, batch_ndim: Any) -> int:
+    """The project's batch convention for the state ``x`` (named ``name`` in errors): ``None``
+    means 1 for tensors with >= 2 dims and 0 (an unbatched vector) otherwise; an explicit value
+    must be an int in ``[0, x.dim()]``."""
+    if batch_ndim is None:
+        return 1 if x.dim() >= 2 else 0
+    if isinstance(batch_ndim, bool) or not isinstance(batch_ndim, numbers.Integral):
+        raise TypeError(f"`batch_ndim` must be an int or None; got {type(batch_ndim).__name__}.")
+    if not 0 <= batch_ndim <= x.dim():
+        raise ValueError(
+            f"`batch_ndim` must lie in [0, {x.dim()}] for `{name}` of shape {tuple(x.shape)}; "
+            f"got {batch_ndim}."
+        )
+    return int(batch_ndim)

@@ -10,6 +10,7 @@ import torch
 from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
 from attractor._core.validation import (
+    check_batch_ndim,
     check_callable,
     check_choice,
     check_in_range,
@@ -24,7 +25,7 @@ from attractor.equilibrium._registry import SOLVERS
 from attractor.equilibrium._solution import EquilibriumSolution
 from attractor.equilibrium.adjoint import resolve_adjoint_method
 from attractor.equilibrium.backward import BACKWARD_MODES, BackwardOptions, attach_gradients
-from attractor.linalg._batch import check_tol, resolve_batch_ndim
+from attractor.linalg._batch import check_tol
 
 NORMS = ("l2", "rms", "max")
 
@@ -57,7 +58,7 @@ def solve_equilibrium(
     z0_name = "z0" if kind == "fixed_point" else "x0"
     z0 = _check_state(z0_name, z0)
     first = z0[0] if isinstance(z0, tuple) else z0
-    batch_ndim = resolve_batch_ndim(z0_name, first, batch_ndim)
+    batch_ndim = check_batch_ndim(z0_name, first, batch_ndim)
     if isinstance(z0, tuple):
         _check_state_batch(z0_name, z0, batch_ndim)
     if isinstance(args, list):

@@ -20,20 +20,6 @@ _DEFAULT_TOL = {
 }
 
 
-def resolve_batch_ndim(name: str, x: torch.Tensor, batch_ndim: Any) -> int:
-    """``None`` means 1 for tensors with >= 2 dims and 0 (an unbatched vector) otherwise."""
-    if batch_ndim is None:
-        return 1 if x.dim() >= 2 else 0
-    if isinstance(batch_ndim, bool) or not isinstance(batch_ndim, numbers.Integral):
-        raise TypeError(f"`batch_ndim` must be an int or None; got {type(batch_ndim).__name__}.")
-    if not 0 <= batch_ndim <= x.dim():
-        raise ValueError(
-            f"`batch_ndim` must lie in [0, {x.dim()}] for `{name}` of shape {tuple(x.shape)}; "
-            f"got {batch_ndim}."
-        )
-    return int(batch_ndim)
-
-
 def default_tol(dtype: torch.dtype) -> float:
     """The tolerance used when the caller gives none: about ``sqrt(eps)`` scaled to the dtype."""
     return _DEFAULT_TOL.get(dtype, 1e-5)

@@ -8,8 +8,8 @@ from typing import Any
 import torch
 
 from attractor._core.status import Status
-from attractor._core.validation import check_callable, check_int, check_tensor
-from attractor.linalg._batch import batch_size, check_tol, resolve_batch_ndim
+from attractor._core.validation import check_batch_ndim, check_callable, check_int, check_tensor
+from attractor.linalg._batch import batch_size, check_tol
 from attractor.linalg._result import LinearSolution
 
 
@@ -32,7 +32,7 @@ class LinearProblem:
     ) -> None:
         check_callable("matvec", matvec)
         check_tensor("b", b)
-        self.batch_ndim = resolve_batch_ndim("b", b, batch_ndim)
+        self.batch_ndim = check_batch_ndim("b", b, batch_ndim)
         self.shape = b.shape
         self.batch_shape = b.shape[: self.batch_ndim]
         batch = batch_size(b.shape, self.batch_ndim)

@@ -18,6 +18,7 @@ from torch import nn
 
 from attractor._core.lookup import resolve
 from attractor._core.validation import (
+    check_batch_ndim,
     check_callable,
     check_choice,
     check_in_range,
@@ -27,7 +28,7 @@ from attractor._core.validation import (
 from attractor.equilibrium import SOLVERS, FixedPointSolver, fixed_point
 from attractor.equilibrium.backward import BACKWARD_MODES
 from attractor.nn.correction import sample_indices
-from attractor.nn.jacobian import jacobian_frobenius, resolve_batch_ndim
+from attractor.nn.jacobian import jacobian_frobenius
 from attractor.nn.parametrized import frozen_parametrizations
 
 ON_FAILURE = ("raise", "warn", "status")
@@ -218,7 +219,7 @@ class DEQ(nn.Module):
         ref = self._reference(x)
         if self.z_init is None:
             return torch.zeros_like(ref)
-        nb = resolve_batch_ndim(self.batch_ndim, ref)
+        nb = check_batch_ndim("x", ref, self.batch_ndim)
         return torch.zeros(ref.shape[:nb] + self.z_init, dtype=ref.dtype, device=ref.device)
 
     def reset_warm_start(self) -> None:
@@ -270,7 +271,7 @@ class DEQ(nn.Module):
             problem = self.problem(x)
             state0 = self._initial_state(problem, x, z0)
             self._check_map(problem, state0)
-            nb = resolve_batch_ndim(self.batch_ndim, state0)
+            nb = check_batch_ndim("z0", state0, self.batch_ndim)
             corrections = self.training and self.correction_samples > 0
             sol = fixed_point(
                 problem.map,

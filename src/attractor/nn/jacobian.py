@@ -18,17 +18,13 @@ from typing import Any
 
 import torch
 
-from attractor._core.validation import check_callable, check_choice, check_int, check_tensor
-
-
-def resolve_batch_ndim(batch_ndim: int | None, z: torch.Tensor) -> int:
-    """The project's batch convention: ``None`` means 1 for a state with >= 2 dims, else 0."""
-    if batch_ndim is None:
-        return 1 if z.dim() >= 2 else 0
-    batch_ndim = check_int("batch_ndim", batch_ndim, minimum=0)
-    if batch_ndim > z.dim():
-        raise ValueError(f"`batch_ndim` must be at most the state's {z.dim()} dims; got {batch_ndim}.")
-    return batch_ndim
+from attractor._core.validation import (
+    check_batch_ndim,
+    check_callable,
+    check_choice,
+    check_int,
+    check_tensor,
+)
 
 
 def _probe(like: torch.Tensor, distribution: str, generator: torch.Generator | None) -> torch.Tensor:
@@ -80,7 +76,7 @@ def jacobian_frobenius(
     check_tensor("z", z)
     samples = check_int("samples", samples, minimum=1)
     distribution = check_choice("distribution", distribution, ["rademacher", "normal"])
-    nb = resolve_batch_ndim(batch_ndim, z)
+    nb = check_batch_ndim("z", z, batch_ndim)
     with torch.enable_grad():
         z = z.detach().requires_grad_(True)
         fz = f(z, *args)

@@ -11,6 +11,7 @@ import torch
 from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
 from attractor._core.validation import (
+    check_batch_ndim,
     check_callable,
     check_choice,
     check_int,
@@ -142,11 +143,7 @@ def odeint(
     y0 = check_tensor("y0", y0)
     if y0.is_complex():
         raise TypeError(f"`y0` must be real floating point; got {y0.dtype}.")
-    if batch_ndim is None:
-        batch_ndim = 1 if y0.dim() >= 2 else 0
-    batch_ndim = check_int("batch_ndim", batch_ndim, minimum=0)
-    if batch_ndim > y0.dim():
-        raise ValueError(f"`batch_ndim` must be <= y0.dim() = {y0.dim()}; got {batch_ndim}.")
+    batch_ndim = check_batch_ndim("y0", y0, batch_ndim)
     t_in = t
     t = _check_times(t, y0, batch_ndim)
     stepper = resolve("solver", solver, SOLVERS, AbstractStepper)

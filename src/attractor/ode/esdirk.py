@@ -146,6 +146,7 @@ class ESDIRK(ImplicitStepper):
     """
 
     tableau: ESDIRKTableau
+    coefficients = _Coefficients
 
     def __init__(
         self,
@@ -156,18 +157,9 @@ class ESDIRK(ImplicitStepper):
         jacobian: str = "autograd",
         tableau: ESDIRKTableau | None = None,
     ) -> None:
-        super().__init__(jacobian)
-        if tableau is not None:
-            self.tableau = tableau
+        super().__init__(jacobian, tableau)
         self.newton = SimplifiedNewton(newton_tol, newton_max_iters)
         self.jacobian_reuse = check_in_range("jacobian_reuse", jacobian_reuse, 0.0, 1.0)
-        self.order = self.tableau.order
-        self.error_order = self.tableau.error_order
-
-    def workspace(self, field, y0, functional, tolerances=None) -> _Workspace:
-        work = super().workspace(field, y0, functional, tolerances)
-        work.coeffs = _Coefficients(self.tableau, y0.dtype, y0.device)
-        return work
 
     def init(self, field, t0, y0, f0, work: _Workspace) -> Any:
         """State ``(f(t, y), J blocks, refresh flag, eta)``, batch dims leading."""

@@ -136,13 +136,26 @@ def stage_times(field, t, h, nodes) -> list:
 
 
 class ImplicitStepper(AbstractStepper):
-    """Base of the implicit steppers: workspace, statistics and the ``jacobian=`` option."""
+    """Base of the implicit steppers: the tableau, workspace, statistics and the ``jacobian=`` option.
 
-    def __init__(self, jacobian: str = "autograd") -> None:
+    A family sets ``tableau`` (a class default, or per instance) and ``coefficients``, the class
+    that turns a tableau into the tensors of one dtype and device (``work.coeffs``).
+    """
+
+    tableau: Any
+    coefficients: Any
+
+    def __init__(self, jacobian: str = "autograd", tableau: Any = None) -> None:
         self.jacobian = check_choice("jacobian", jacobian, JACOBIAN_METHODS)
+        if tableau is not None:
+            self.tableau = tableau
+        self.order = self.tableau.order
+        self.error_order = self.tableau.error_order
 
     def workspace(self, field, y0: torch.Tensor, functional: bool, tolerances=None) -> ImplicitWorkspace:
-        return ImplicitWorkspace(field, y0, functional, tolerances, self.jacobian)
+        work = ImplicitWorkspace(field, y0, functional, tolerances, self.jacobian)
+        work.coeffs = self.coefficients(self.tableau, y0.dtype, y0.device)
+        return work
 
     def statistics(self, work: ImplicitWorkspace) -> dict[str, int]:
         """Counters of one solve, merged into ``sol.stats``."""

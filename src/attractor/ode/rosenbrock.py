@@ -134,18 +134,10 @@ class Rosenbrock(ImplicitStepper):
     """
 
     tableau: RosenbrockTableau
+    coefficients = _Coefficients
 
     def __init__(self, *, jacobian: str = "autograd", tableau: RosenbrockTableau | None = None) -> None:
-        super().__init__(jacobian)
-        if tableau is not None:
-            self.tableau = tableau
-        self.order = self.tableau.order
-        self.error_order = self.tableau.error_order
-
-    def workspace(self, field, y0, functional, tolerances=None) -> _Workspace:
-        work = super().workspace(field, y0, functional, tolerances)
-        work.coeffs = _Coefficients(self.tableau, y0.dtype, y0.device)
-        return work
+        super().__init__(jacobian, tableau)
 
     def init(self, field, t0, y0, f0, work) -> tuple[torch.Tensor]:
         return (f0,)

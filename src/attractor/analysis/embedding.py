@@ -14,17 +14,9 @@ import math
 
 import torch
 
-from attractor._core.validation import check_choice, check_int, check_positive, check_tensor
+from attractor._core.validation import check_choice, check_int, check_positive
+from attractor.analysis._series import time_series
 from attractor.analysis.neighbors import nearest_neighbors
-
-
-def _series(x: torch.Tensor, name: str = "x") -> torch.Tensor:
-    x = check_tensor(name, x, min_dim=1)
-    if x.dim() == 1:
-        x = x.unsqueeze(-1)
-    if x.dim() != 2:
-        raise ValueError(f"`{name}` must have shape (T,) or (T, channels); got {tuple(x.shape)}.")
-    return x
 
 
 def delay_embed(x: torch.Tensor, dim: int, delay: int) -> torch.Tensor:
@@ -33,7 +25,7 @@ def delay_embed(x: torch.Tensor, dim: int, delay: int) -> torch.Tensor:
     ``x`` has shape ``(T,)`` or ``(T, c)``; the result has shape ``(T - (m-1)τ, m·c)`` with
     the ``c`` channels of each delay kept together.
     """
-    x = _series(x)
+    x = time_series(x)
     dim = check_int("dim", dim)
     delay = check_int("delay", delay)
     n = x.shape[0] - (dim - 1) * delay
@@ -46,7 +38,7 @@ def delay_embed(x: torch.Tensor, dim: int, delay: int) -> torch.Tensor:
 
 def autocorrelation(x: torch.Tensor, max_lag: int | None = None) -> torch.Tensor:
     """Normalised autocorrelation of each channel, shape ``(max_lag + 1, c)`` (FFT based)."""
-    x = _series(x)
+    x = time_series(x)
     n = x.shape[0]
     max_lag = n - 1 if max_lag is None else min(check_int("max_lag", max_lag, minimum=0), n - 1)
     xc = x - x.mean(0)
@@ -59,7 +51,7 @@ def autocorrelation(x: torch.Tensor, max_lag: int | None = None) -> torch.Tensor
 def autocorrelation_time(x: torch.Tensor) -> int:
     """First lag where the channel-averaged autocorrelation crosses zero (falling back to its
     first local minimum, then to its 1/e time)."""
-    acf = autocorrelation(x, min(_series(x).shape[0] - 1, 10_000)).mean(-1)
+    acf = autocorrelation(x, min(time_series(x).shape[0] - 1, 10_000)).mean(-1)
     return _first_crossing(acf)
 
 
@@ -83,7 +75,7 @@ def _first_local_min(curve: torch.Tensor) -> int | None:
 def mutual_information(x: torch.Tensor, max_lag: int, *, bins: int = 16) -> torch.Tensor:
     """Time-delayed mutual information ``I(x(t); x(t + τ))`` in nats for ``τ = 0 … max_lag``,
     from equal-width histograms with ``bins`` bins; averaged over channels. Shape ``(max_lag + 1,)``."""
-    x = _series(x)
+    x = time_series(x)
     max_lag = check_int("max_lag", max_lag, minimum=1)
     if max_lag >= x.shape[0] - 1:
         raise ValueError(f"`max_lag` must be below the series length - 1 ({x.shape[0] - 1}); got {max_lag}.")
@@ -107,7 +99,7 @@ def choose_delay(x: torch.Tensor, *, method: str = "mi", max_lag: int | None = N
     """Embedding delay (in samples): the first local minimum of the mutual information
     (``method="mi"``; falls back to the autocorrelation when the curve has no minimum) or the
     first zero crossing of the autocorrelation (``"acf"``)."""
-    x = _series(x)
+    x = time_series(x)
     method = check_choice("method", method, ["mi", "acf"])
     if method == "acf":
         return autocorrelation_time(x)
@@ -140,7 +132,7 @@ def _fnn_fractions(x: torch.Tensor, delay: int, max_dim: int, rtol: float, atol:
 
 
 def _fnn_args(x, delay, max_dim, rtol, atol, theiler):
-    x = _series(x)
+    x = time_series(x)
     delay = check_int("delay", delay)
     max_dim = check_int("max_dim", max_dim)
     check_positive("rtol", rtol)

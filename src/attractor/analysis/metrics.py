@@ -13,15 +13,7 @@ import math
 import torch
 
 from attractor._core.validation import check_choice, check_int, check_positive, check_tensor
-
-
-def _trajectory(x: torch.Tensor, name: str) -> torch.Tensor:
-    x = check_tensor(name, x, min_dim=1)
-    if x.dim() == 1:
-        x = x.unsqueeze(-1)
-    if x.dim() != 2:
-        raise ValueError(f"`{name}` must have shape (T, d); got {tuple(x.shape)}.")
-    return x
+from attractor.analysis._series import time_series
 
 
 def state_space_divergence(
@@ -55,8 +47,8 @@ def state_space_divergence(
       high dimensions, where bins are empty.
     * ``"auto"``: binning for ``d ≤ 3``, else the Gaussian mixture.
     """
-    x_true = _trajectory(x_true, "x_true")
-    x_gen = _trajectory(x_gen, "x_gen")
+    x_true = time_series(x_true, "x_true")
+    x_gen = time_series(x_gen, "x_gen")
     if x_true.shape[1] != x_gen.shape[1]:
         raise ValueError(
             f"`x_true` and `x_gen` must have the same dimension; got {tuple(x_true.shape)} "

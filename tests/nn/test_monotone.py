@@ -60,6 +60,17 @@ def test_both_splittings_agree_and_match_the_linear_closed_form():
         torch.testing.assert_close(pr(x).z, exact, atol=1e-9, rtol=0)
 
 
+def test_without_bias_the_linear_equilibrium_is_linear_in_x():
+    # bias=False: z* = (I - W)^{-1} U x, so z*(0) = 0 and z*(2x) = 2 z*(x)
+    torch.manual_seed(5)
+    layer = mondeq(activation="identity", bias=False)
+    assert layer.f.input.bias is None
+    x = torch.randn(3, 3, dtype=torch.float64)
+    with torch.no_grad():
+        torch.testing.assert_close(layer(torch.zeros_like(x)).z, torch.zeros(3, 6, dtype=torch.float64))
+        torch.testing.assert_close(layer(2 * x).z, 2 * layer(x).z, atol=1e-9, rtol=0)
+
+
 def test_peaceman_rachford_contracts_at_least_at_the_theoretical_rate():
     torch.manual_seed(5)
     layer = mondeq(splitting="pr", solver="picard", max_steps=2000)

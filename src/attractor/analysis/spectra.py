@@ -8,16 +8,12 @@ import math
 
 import torch
 
-from attractor._core.validation import check_int, check_positive, check_tensor
+from attractor._core.validation import check_int, check_positive
+from attractor.analysis._series import time_series
 
 
 def _time_first(x: torch.Tensor, name: str) -> torch.Tensor:
-    x = check_tensor(name, x, min_dim=1)
-    if x.dim() == 1:
-        x = x.unsqueeze(-1)
-    if x.shape[0] < 4:
-        raise ValueError(f"`{name}` needs at least 4 time steps; got shape {tuple(x.shape)}.")
-    return x
+    return time_series(x, name, min_length=4, channels="any")
 
 
 def power_spectrum(

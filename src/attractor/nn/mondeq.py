@@ -24,8 +24,8 @@ class MonotoneDEQ(DEQ):
 
     Parameters
     ----------
-    in_features, features, m, activation, init_scale:
-        The :class:`MonotoneCell` (available as ``self.f``).
+    in_features, features, m, activation, init_scale, bias:
+        The :class:`MonotoneCell` (available as ``self.f``); ``bias=False`` drops ``b``.
     splitting:
         ``"peaceman_rachford"`` (default; converges for any step size), ``"forward_backward"``,
         or a :class:`attractor.nn.splitting.Splitting` object with a chosen ``alpha``.
@@ -47,12 +47,14 @@ class MonotoneDEQ(DEQ):
         m: float = 0.05,
         activation: str | Callable[[torch.Tensor, float], torch.Tensor] = "relu",
         init_scale: float = 0.3,
+        bias: bool = True,
         splitting: str | Splitting = "peaceman_rachford",
         solver: Any = "picard",
         max_steps: int = 300,
         **kwargs: Any,
     ) -> None:
-        cell = MonotoneCell(in_features, features, m=m, activation=activation, init_scale=init_scale)
+        cell = MonotoneCell(in_features, features, m=m, activation=activation, init_scale=init_scale,
+                            bias=bias)
         kwargs.setdefault("z_init", (features,))
         super().__init__(cell, solver=solver, max_steps=max_steps, **kwargs)
         self.splitting = resolve("splitting", splitting, SPLITTINGS, Splitting)

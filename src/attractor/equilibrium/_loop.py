@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -55,10 +56,17 @@ def iterate(
     def threshold(z: torch.Tensor) -> torch.Tensor | float:
         return tol + rtol * batch_norm(z, 1, norm) if rtol else tol
 
+    # a sample runs unless it has converged at z0 or its residual is not finite (NaN fails
+    # both comparisons); the common start, every sample running, costs a handful of small ops
+    active = (res > threshold(z0)) & (res < math.inf)
+    n_active = int(active.sum())
+    batch = z0.shape[0]
     status = torch.full(res.shape, int(Status.MAX_STEPS), dtype=torch.long, device=z0.device)
-    status = torch.where(res <= threshold(z0), int(Status.SUCCESS), status)
-    status = torch.where(torch.isfinite(res), status, int(Status.NONFINITE))
-    active = status == int(Status.MAX_STEPS)
+    if n_active < batch:
+        converged = torch.isfinite(res)  # finite and not running: converged at z0
+        status = torch.where(
+            active, status, torch.where(converged, int(Status.SUCCESS), int(Status.NONFINITE))
+        )
     finished = ~active
     limit = divergence * torch.clamp(res, min=torch.finfo(res.dtype).tiny)
     final_z, final_res = z0, res  # what each finished sample reports
@@ -66,7 +74,6 @@ def iterate(
     steps = torch.zeros_like(status)
     trajectory = [z0] if record else None
     state = solver.init(problem, it)
-    n_active = int(active.sum())
     k = 0
     while n_active and k < max_steps:
         it, state = solver.step(problem, state, it, active)
@@ -78,7 +85,7 @@ def iterate(
         quiet = (res > threshold(it.z)) & (res < best_res)
         if declared is not None:
             quiet = quiet & (declared == 0)
-        if bool((quiet | finished).all()):
+        if bool((quiet if n_active == batch else quiet | finished).all()):
             best_z, best_res = it.z, res  # the finished samples' entries are never read
             if record:
                 trajectory.append(torch.where(active[:, None], it.z, final_z))
@@ -133,8 +140,11 @@ def iterate(
 def _take_rows(mask: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """``target`` with the rows selected by ``mask`` taken from ``source`` (differentiable).
 
-    Copies only the selected rows (an index copy), which on CPU is much cheaper than a full
-    ``torch.where`` over ``(B, n)``.
+    On CPU, copies only the selected rows (an index copy), much cheaper there than a full
+    ``torch.where`` over ``(B, n)``; on other devices ``torch.where``, since finding the rows
+    (``nonzero``) would synchronise with the host.
     """
+    if mask.device.type != "cpu":
+        return torch.where(mask[:, None], source, target)
     rows = mask.nonzero().squeeze(1)
     return target.index_copy(0, rows, source.index_select(0, rows))

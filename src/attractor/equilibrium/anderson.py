@@ -9,7 +9,7 @@ import torch
 
 from attractor._core.validation import check_in_range, check_int, check_positive
 from attractor.equilibrium._base import FixedPointSolver, Iterate
-from attractor.equilibrium._history import Ring, small_solve, small_system, write
+from attractor.equilibrium._history import Ring, SlotMatrix, write
 from attractor.equilibrium._problem import Problem
 
 
@@ -17,7 +17,7 @@ from attractor.equilibrium._problem import Problem
 class AndersonState:
     d_residual: Ring  # columns Δr_i = r_{i+1} - r_i
     d_update: Ring  # columns Δz_i + β Δr_i
-    gram: torch.Tensor  # (B, m, m): Gram matrix of the Δr columns, slot-indexed
+    gram: SlotMatrix  # Gram matrix of the Δr columns (regularised diagonal), slot-indexed
     projection: torch.Tensor  # (B, m): ΔR^T r at the current iterate, slot-indexed
     previous: Iterate | None
 
@@ -73,8 +73,13 @@ class Anderson(FixedPointSolver):
         return 1e-10 if dtype == torch.float64 else 1e-6
 
     def init(self, problem: Problem, it: Iterate) -> AndersonState:
+        m = self.m
         return AndersonState(
-            Ring(it.z, self.m), Ring(it.z, self.m), *small_system(it.z, self.m), None
+            Ring(it.z, m),
+            Ring(it.z, m),
+            SlotMatrix(it.z, m),
+            it.z.new_zeros(it.z.shape[0], m),
+            None,
         )
 
     def step(
@@ -82,27 +87,21 @@ class Anderson(FixedPointSolver):
     ) -> tuple[Iterate, Any]:
         z = it.fz if self.beta == 1.0 else torch.add(it.z, it.r, alpha=self.beta)
         if state.previous is not None:
-            projection = self._remember(state, it)  # (B, 1, m)
-            filled = state.d_residual.filled
-            if filled == self.m:
-                gamma = small_solve(state.gram, projection.transpose(1, 2))
-            else:
-                gamma = small_solve(
-                    state.gram[:, :filled, :filled], projection[:, :, :filled].transpose(1, 2)
-                )
+            # the whole (zero-padded) history from the first step on: empty slots get γ = 0
+            gamma = state.gram.solve(self._remember(state, it))  # (B, m, 1)
             z = torch.baddbmm(
-                z.unsqueeze(1), gamma.transpose(1, 2), state.d_update.view(), alpha=-1
+                z.unsqueeze(1), gamma.transpose(1, 2), state.d_update.data, alpha=-1
             ).squeeze(1)
         state.previous = it
         return Iterate(z, *problem.eval(z)), state
 
     def _remember(self, state: AndersonState, it: Iterate) -> torch.Tensor:
         """Push the newest differences, update the Gram matrix by one row and column, and
-        return the right-hand side ``p_k = ΔR_k^T r_k`` as ``(B, 1, m)``.
+        return the right-hand side ``p_k = ΔR_k^T r_k`` as ``(B, m, 1)``.
 
         The new Gram row is ``ΔR_k^T Δr = p_k - ΔR_k^T r_{k-1}``, and ``ΔR_k^T r_{k-1}`` is the
-        previous ``p`` except in the new slot, where it is ``Δr^T r_k - ||Δr||^2``: one inner
-        product of the vector just written instead of ``m`` new ones. The diagonal entry is
+        previous ``p`` except in the new slot, where it is ``Δr^T r_k - ||Δr||^2``: one norm of
+        the vector just written instead of ``m`` new inner products. The diagonal entry is
         stored already regularised, ``(1 + λ) ||Δr||^2``, so the stored matrix is the system.
         """
         prev = state.previous
@@ -110,15 +109,15 @@ class Anderson(FixedPointSolver):
         if self.beta == 1.0:
             state.d_update.push_difference(it.fz, prev.fz)
         else:
-            state.d_update.push(torch.add(it.z - prev.z, it.r - prev.r, alpha=self.beta))
-        projection = torch.bmm(it.r.unsqueeze(1), state.d_residual.transposed())
-        newest = state.d_residual.slot(slot)
-        cross = torch.sub(
-            projection[:, 0, slot],
-            torch.linalg.vecdot(newest, newest),
-            alpha=1.0 + self._lambda(newest.dtype),
+            d_residual = state.d_residual.slot(slot)
+            state.d_update.push_difference(it.z, prev.z, plus=self.beta * d_residual)
+        projection = torch.bmm(it.r.unsqueeze(1), state.d_residual.transposed()).squeeze(1)
+        size = torch.linalg.vector_norm(state.d_residual.slot(slot), dim=1)
+        # ΔR_k^T r_{k-1} in the new slot (written into the old projection, which is not reused)
+        cross = torch.addcmul(
+            projection[:, slot], size, size, value=-(1.0 + self._lambda(size.dtype))
         )
-        row = projection.squeeze(1) - write(state.projection, 1, slot, cross)
-        state.gram = write(write(state.gram, 1, slot, row), 2, slot, row)
-        state.projection = projection.squeeze(1)
-        return projection
+        row = projection - write(state.projection, 1, slot, cross)
+        state.gram.set(slot, row, row)
+        state.projection = projection
+        return projection.unsqueeze(2)

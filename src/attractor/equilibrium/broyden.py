@@ -9,7 +9,7 @@ import torch
 
 from attractor._core.validation import check_int
 from attractor.equilibrium._base import FixedPointSolver, Iterate
-from attractor.equilibrium._history import Ring, small_solve, small_system, write
+from attractor.equilibrium._history import Ring, SlotMatrix, write
 from attractor.equilibrium._problem import Problem
 
 
@@ -17,7 +17,7 @@ from attractor.equilibrium._problem import Problem
 class BroydenState:
     steps: Ring  # s_j = z_{j+1} - z_j
     sums: Ring  # s_j + y_j, y_j = r_{j+1} - r_j
-    middle: torch.Tensor  # (B, m, m): K = S^T Y + strictly-lower(S^T S) in time order, slot-indexed
+    middle: SlotMatrix  # K = S^T Y + strictly-lower(S^T S) in time order, slot-indexed
     projection: torch.Tensor  # (B, m): S^T r at the current iterate, slot-indexed
     direction: torch.Tensor  # d_k = -H_k r_k
 
@@ -63,7 +63,8 @@ class Broyden(FixedPointSolver):
 
     def init(self, problem: Problem, it: Iterate) -> BroydenState:
         m = self.memory
-        return BroydenState(Ring(it.z, m), Ring(it.z, m), *small_system(it.z, m), it.r)
+        projection = it.z.new_zeros(it.z.shape[0], m)
+        return BroydenState(Ring(it.z, m), Ring(it.z, m), SlotMatrix(it.z, m), projection, it.r)
 
     def step(
         self, problem: Problem, state: BroydenState, it: Iterate, active: torch.Tensor
@@ -76,19 +77,15 @@ class Broyden(FixedPointSolver):
         projection = torch.bmm(r.unsqueeze(1), state.steps.transposed()).squeeze(1)  # S^T r_{k+1}
         # column `slot` of K: S^T y_k = S^T r_{k+1} - S^T r_k (the old projection, new slot refreshed)
         column = projection - write(state.projection, 1, slot, torch.linalg.vecdot(s, it.r))
-        # row `slot`: s_k^T (s_j + y_j) for the older pairs, s_k^T y_k on the diagonal
+        # row `slot`: s_k^T (s_j + y_j) for the older pairs; its diagonal entry (s_k^T y_k) is
+        # the column's
         row = torch.bmm(s.unsqueeze(1), state.sums.transposed()).squeeze(1)
-        row = write(row, 1, slot, column[:, slot])
-        state.middle = write(write(state.middle, 2, slot, column), 1, slot, row)
+        state.middle.set(slot, row, column)
         state.projection = projection
-        filled = state.steps.filled
-        if filled == self.memory:
-            middle, rhs = state.middle, projection
-        else:
-            middle, rhs = state.middle[:, :filled, :filled], projection[:, :filled]
-        coefficients = small_solve(middle, rhs.unsqueeze(2))
+        # the whole (zero-padded) memory from the first step on: empty slots get zero coefficients
+        coefficients = state.middle.solve(projection.unsqueeze(2))
         # the next direction: -H_{k+1} r_{k+1} = r_{k+1} - (S + Y) K^{-1} S^T r_{k+1}
         state.direction = torch.baddbmm(
-            r.unsqueeze(1), coefficients.transpose(1, 2), state.sums.view(), alpha=-1
+            r.unsqueeze(1), coefficients.transpose(1, 2), state.sums.data, alpha=-1
         ).squeeze(1)
         return Iterate(z, fz, r), state

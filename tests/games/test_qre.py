@@ -133,6 +133,10 @@ def test_bad_temperature():
 
 
 def _gambit_logit(game, with_path=False):
+    """pygambit's logit endpoint (and path events).  A bifurcation event on gambit's path does
+    not mean its endpoint is wrong, so the comparison is skipped only when the endpoint is not a
+    Nash equilibrium: its regret, checked here, must be within 1e-6 of the payoff range (gambit
+    stops at 1e-8 of it)."""
     gbt = gambit()
     peer = gambit_game(*game.payoffs.numpy())
     events = []
@@ -140,13 +144,19 @@ def _gambit_logit(game, with_path=False):
         result = gbt.nash.logit_solve(peer, event_callback=events.append) if with_path else gbt.nash.logit_solve(peer)
     except TypeError as exc:
         pytest.skip(f"pygambit logit_solve API differs: {exc}")
-    if getattr(result, "bifurcations", None):
-        pytest.skip("gambit reports a bifurcation on this path")
     eq = getattr(result, "equilibrium", None) or result.equilibria[0]
-    return peer, gambit_profile(peer, eq), events
+    profile = gambit_profile(peer, eq)
+    gains = game.deviation_gains(tuple(torch.from_numpy(np.asarray(x, dtype=np.float64)) for x in profile))
+    span = float(game.payoffs.max() - game.payoffs.min())
+    regret = float(gains.max())
+    if regret > 1e-6 * span:
+        pytest.skip(f"gambit's logit endpoint is not a Nash equilibrium (regret {regret:.1e})")
+    return peer, profile, events
 
 
-@pytest.mark.parametrize("shape, seed", [((3, 3, 3), 0), ((3, 3, 3), 1), ((2, 3, 2, 2), 0), ((4, 4), 2)])
+# the last three: gambit reports a bifurcation event on its path, yet ends at an equilibrium
+@pytest.mark.parametrize("shape, seed", [((3, 3, 3), 0), ((3, 3, 3), 1), ((2, 3, 2, 2), 0), ((4, 4), 2),
+                                         ((3, 3, 3), 15), ((4, 4), 14), ((2, 3, 2, 2), 20)])
 def test_qre_nash_agrees_with_gambit_logit(shape, seed):
     game = random_game(shape, seed=seed, dtype=torch.float64)
     _, peer, _ = _gambit_logit(game)

@@ -89,3 +89,51 @@ def test_trace_through_turning_points_agrees_with_gambit():
     ours = qre_nash(game)
     # gambit stops at max regret 1e-8, we solve the support exactly
     assert max(float(np.abs(x.numpy() - p).max()) for x, p in zip(ours, peer)) < 1e-5
+
+
+def _branch_point(game: PaddedGame, z: np.ndarray) -> np.ndarray:
+    """Newton on H(z) = 0 with lambda fixed at z's."""
+    for _ in range(30):
+        A = np.zeros((1, len(z), len(z)))
+        A[0, -1, -1] = 1.0
+        H, _ = homotopy_jacobian(game, z[None], out=A)
+        z = z + np.linalg.solve(A[0], np.append(-H[0], 0.0))
+    return z
+
+
+def _unit_tangent(game: PaddedGame, z: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    A = np.empty((1, len(z), len(z)))
+    A[0, -1] = reference
+    homotopy_jacobian(game, z[None], out=A)
+    t = np.linalg.solve(A[0], np.eye(len(z))[-1])
+    return t / np.linalg.norm(t)
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 3), (2, 3, 4), (4, 4), (3, 2, 4, 2)])
+def test_initial_curvature_matches_central_differences(shape):
+    # the first predictor's parabola: dt/ds at lambda = 0 from the Taylor expansion of the branch
+    from attractor.games.qre_trace import LogitTrace
+
+    trace = LogitTrace(random_game(shape, seed=1, dtype=torch.float64).payoffs)
+    d = 1e-3
+    ahead, back = (_branch_point(trace.game, trace.z + sign * d * trace.t) for sign in (1.0, -1.0))
+    numeric = (_unit_tangent(trace.game, ahead, trace.t) - _unit_tangent(trace.game, back, trace.t)) / np.linalg.norm(
+        ahead - back)
+    assert np.abs(numeric - trace._bend).max() < 1e-7
+    assert np.abs(trace._bend).max() > 1e-3  # not trivially zero
+
+
+def test_polish_skips_supports_without_isolated_solutions():
+    # one player mixing while the others play pure: its indifference condition depends only on
+    # the others' (fixed) strategies, so Newton cannot solve it; the polish spends no iteration
+    from attractor.games.indifference import solve_supports
+    from attractor.games.qre_homotopy import _polish
+    from attractor.games.qre_trace import LogitTrace
+
+    trace = LogitTrace(random_game((3, 3, 3), seed=0, dtype=torch.float64).payoffs)
+    support = np.zeros((3, 3), dtype=bool)
+    support[:, 0] = True
+    support[1, 1] = True
+    _, nash, _ = solve_supports(trace.game, trace.profile(), support[None])
+    assert not nash[0]
+    assert _polish(trace, support.tobytes()) is None and trace.nfe == 0

@@ -48,3 +48,10 @@ def test_lyapunov_prints_spectrum_and_references(capsys):
     assert main(["lyapunov", "cat_map"]) == 0
     out = capsys.readouterr().out
     assert "λ1" in out and "0.9624" in out and "Kaplan–Yorke" in out and "status SUCCESS" in out
+
+
+def test_lyapunov_prints_the_independent_check_where_one_exists(capsys):
+    # a short, loose run: only the printed reference lines are under test here
+    main(["lyapunov", "henon_heiles", "--tol", "0.5", "--max-time", "50", "--ensemble", "8"])
+    out = capsys.readouterr().out
+    assert "λ1 independent check" in out and "0.0024" in out

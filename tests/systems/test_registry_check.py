@@ -40,3 +40,37 @@ def test_recorded_table_covers_the_whole_registry():
 def test_trusted_references_are_reproduced(name):
     check = check_system(name)
     assert check.bounded and check.matches, (name, check.lambda1, check.reference)
+
+
+# systems whose published (dysts) λ1 was recomputed independently (SciPy, dysts's equations)
+INDEPENDENT = [n for n in names() if get(n).reference.independent_max_lyapunov is not None]
+
+
+def test_independent_values_are_stored_with_their_error():
+    assert len(INDEPENDENT) >= 20
+    for name in INDEPENDENT:
+        ref = get(name).reference
+        assert ref.independent_stderr is not None and 0 <= ref.independent_stderr < 0.05, name
+
+
+# slowly mixing or transiently chaotic: the default check's run is too short to settle them
+# (benchmarks/results/systems_registry.md notes what longer runs give)
+UNSETTLED = {
+    "bouali": "slow mixing; a long run gives 0.021 ± 0.001",
+    "dequan_li": "transient chaos; the limit depends on the transient",
+    "hindmarsh_rose": "bursting; estimates spread 0.15-0.34 between orbits",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(reason=UNSETTLED[n], strict=False)) if n in UNSETTLED else n
+     for n in INDEPENDENT],
+)
+def test_independent_values_are_reproduced(name):
+    """attractor's λ1 agrees, by the registry criterion, with the value computed without any
+    attractor code -- so where both differ from the published estimate, the estimate is off."""
+    check = check_system(name)
+    ref = get(name).reference.independent_max_lyapunov
+    assert check.bounded and abs(check.lambda1 - ref) <= max(0.15 * abs(ref), 0.02), (name, check.lambda1, ref)

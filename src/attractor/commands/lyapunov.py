@@ -58,6 +58,9 @@ def run(args: argparse.Namespace) -> int:
         print(_row("sum", f"{res.sum.item():+.4f}", ref_sum))
         ky = ref.kaplan_yorke_dimension
         print(_row("Kaplan–Yorke dimension", f"{res.kaplan_yorke_dimension.item():.4f}", "—" if ky is None else f"{ky:.4f}"))
+    if ref.independent_max_lyapunov is not None:
+        print(_row("λ1 independent check", "", f"{ref.independent_max_lyapunov:.4f} ± {ref.independent_stderr:.4f} "
+                   "(SciPy DOP853 on dysts's equations)"))
     status = Status(int(res.status)).name
     print(f"status {status}; averaged {res.time.item():.4g} {'time units' if system.is_flow else 'iterations'} "
           f"x {1 if res.members is None else res.members.shape[0]} members in {res.stats['wall']:.1f} s")

@@ -24,6 +24,12 @@ class Reference:
     for maps), ``lyapunov_spectrum`` the full spectrum where a trusted one exists,
     ``kaplan_yorke_dimension`` and ``correlation_dimension`` the attractor dimensions and
     ``source`` says where the numbers come from.
+
+    ``independent_max_lyapunov`` (with its standard error ``independent_stderr``) is λ1
+    recomputed with no attractor code — SciPy's DOP853 at ``rtol = 1e-10`` on the dysts
+    package's own equations, Benettin/QR over several long orbits
+    (``benchmarks/crosscheck_lyapunov.py``) — for systems whose published estimate disagreed
+    with attractor's. Where it and ``max_lyapunov`` differ, the published value is suspect.
     """
 
     max_lyapunov: float | None = None
@@ -31,6 +37,8 @@ class Reference:
     kaplan_yorke_dimension: float | None = None
     correlation_dimension: float | None = None
     source: str = ""
+    independent_max_lyapunov: float | None = None
+    independent_stderr: float | None = None
 
     def known(self) -> dict[str, Any]:
         """The fields that hold a value, as a dict."""

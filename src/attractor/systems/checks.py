@@ -76,8 +76,9 @@ def check_system(
     The spectrum is resolved only as far as the comparison needs: statistical error below
     ``tol · |λ1| + abs_tol`` (default a fifth of the 0.02 absolute criterion, so exponents
     near zero do not demand ever longer runs), within ``max_time`` (default 3000 steps of
-    ``dt``, or 3000 iterations, after the transient); a run that misses it is reported with status
-    ``MAX_STEPS`` and its estimate.
+    ``dt`` or 60 periods, whichever is longer, or 3000 iterations, after the transient: slowly
+    mixing flows such as Moore–Spiegel need the periods); a run that misses it is reported with
+    status ``MAX_STEPS`` and its estimate.
     """
     from attractor._core.status import Status
     from attractor.analysis import lyapunov_spectrum
@@ -89,7 +90,7 @@ def check_system(
     lyap = err = status = ky = None
     if lyapunov:
         if max_time is None:
-            max_time = 3000 * system.dt
+            max_time = max(3000 * system.dt, 60 * (system.period or 0.0))
         res = lyapunov_spectrum(system, tol=tol, abs_tol=abs_tol, max_time=max_time, on_failure="status")
         lyap = [float(v) for v in res.exponents]
         err = [float(v) for v in res.stderr]

@@ -63,6 +63,8 @@ def _reference_for(name: str) -> tuple[Reference, float | None]:
         kaplan_yorke_dimension=entry.get("kaplan_yorke_dimension"),
         correlation_dimension=entry.get("correlation_dimension"),
         source=entry.get("source", ""),
+        independent_max_lyapunov=entry.get("independent_max_lyapunov"),
+        independent_stderr=entry.get("independent_stderr"),
     )
     return ref, entry.get("period")
 

@@ -67,7 +67,10 @@ def chen(t, y, a=35.0, b=3.0, c=28.0):
 
 @flow(
     seed=(10.956479, 9.8813092, 22.676714),
-    dt=0.01,
+    # not 0.01: with RK4 at 0.01 the Lyapunov run's λ1 comes out 12 % low (0.274 against
+    # 0.310 at 0.0025 and 0.309 with adaptive Dopri5 at rtol 1e-9), the strong contraction
+    # (λ3 ≈ -21) making the discrete map's invariant measure differ from the flow's
+    dt=0.0025,
     citation="Lü, J., Chen, G. (2002). A new chaotic attractor coined. Int. J. Bifurc. Chaos 12, 659-661.",
 )
 def lu_chen(t, y, a=36.0, b=3.0, c=18.0):

@@ -49,8 +49,14 @@ class _DoublingEstimate:
 
 def integrate_adaptive(terms, solver, bm, ts: list[float], y0: torch.Tensor, *, dt0: float,
                        rtol: float, atol: float, dt_min: float, max_steps: int,
-                       controller: PIController | None = None):
-    """Returns ``(ys, status, stats)``; ``ys`` stacked at the output times ``ts``."""
+                       controller: PIController | None = None, record: list | None = None):
+    """Returns ``(ys, status, stats)``; ``ys`` stacked at the output times ``ts``.
+
+    ``record`` (an empty list) receives the grid the accepted solution was computed on, as
+    ``(times, out_index)``: every accepted step contributes its two half steps, and
+    ``out_index`` says where the output times sit -- the grid on which the stochastic adjoint
+    retraces the solve backwards.
+    """
     dtype, device = y0.dtype, y0.device
     batch_shape = y0.shape[:-1]
     status = torch.zeros(batch_shape, dtype=torch.long, device=device)
@@ -67,6 +73,7 @@ def integrate_adaptive(terms, solver, bm, ts: list[float], y0: torch.Tensor, *, 
         return torch.tensor(x, dtype=dtype, device=device)
 
     t, y = ts[0], y0
+    grid_times, out_index = [t], [0]
     state = solver.init(terms, T(t), y0)
     h = dt0
     ys = [y0]
@@ -104,6 +111,7 @@ def integrate_adaptive(terms, solver, bm, ts: list[float], y0: torch.Tensor, *, 
                 y = torch.where(keep, y_two, y)
                 state = s_two
                 t = t_new
+                grid_times.extend((t_mid, t_new))
                 accepted += 1
             else:
                 rejected += 1
@@ -115,8 +123,11 @@ def integrate_adaptive(terms, solver, bm, ts: list[float], y0: torch.Tensor, *, 
             ys.append(torch.full_like(y, math.nan))
         else:
             ys.append(y)
+            out_index.append(len(grid_times) - 1)
     if failed is not None:
         status[alive] = int(failed)
+    if record is not None:
+        record.append((grid_times, out_index))
     stats = {"nfe": terms.nfe, "nfe_drift": terms.nfe_drift, "nfe_diffusion": terms.nfe_diffusion,
              "steps": accepted + rejected, "accepted": accepted, "rejected": rejected}
     return torch.stack(ys), status, stats

@@ -47,6 +47,7 @@ class AdjointProblem:
     grid: StepGrid
     params: list[torch.Tensor]
     stats: dict[str, Any] = field(default_factory=dict)
+    ys: torch.Tensor | None = None  # the forward solution when already computed (adaptive)
 
 
 class AdjointTerms:
@@ -95,8 +96,11 @@ class AdjointTerms:
 class _Backsolve(torch.autograd.Function):
     @staticmethod
     def forward(ctx, problem: AdjointProblem, y0, *params):
-        with torch.no_grad():
-            ys = integrate_fixed(problem.terms, problem.solver, problem.bm, problem.grid, y0)
+        if problem.ys is not None:
+            ys = problem.ys
+        else:
+            with torch.no_grad():
+                ys = integrate_fixed(problem.terms, problem.solver, problem.bm, problem.grid, y0)
         ctx.problem = problem
         ctx.save_for_backward(ys)
         return ys

@@ -20,7 +20,7 @@ from attractor.sde.adjoint import AdjointProblem, backsolve_adjoint
 from attractor.sde.brownian.base import AbstractBrownian
 from attractor.sde.brownian.path import BrownianPath
 from attractor.sde.brownian.tree import BrownianTree
-from attractor.sde.grid import make_grid
+from attractor.sde.grid import StepGrid, make_grid
 from attractor.sde.loop import integrate_fixed
 from attractor.sde.reversible import reversible_adjoint
 from attractor.sde.solution import SDESolution
@@ -92,6 +92,37 @@ def _default_bm(terms, solver, y0, t0, t1, seed, adaptive, adjoint, dt, dt_min):
     return BrownianPath(t0, terms.bm_shape, t1=t1, **kwargs)
 
 
+def _backsolve_solver(adjoint_solver) -> AbstractSDESolver:
+    adj_solver = resolve("adjoint_solver", adjoint_solver, SOLVERS, AbstractSDESolver)
+    if not (adj_solver.increment_only and "stratonovich" in adj_solver.sde_types):
+        raise ValueError("`adjoint_solver` must be a Stratonovich solver that works on "
+                         "increments only (heun, midpoint, ralston, rk4); got "
+                         f"{adj_solver.name!r}.")
+    return adj_solver
+
+
+def _solve_adaptive(terms, solver, bm, ts, y0, adjoint, adjoint_solver, adjoint_params, options):
+    """Adaptive steps; with ``adjoint="backsolve"`` the solve runs without a graph and the
+    stochastic adjoint retraces the accepted (half-)step grid backwards. Returns
+    ``(ys, status, stats)``."""
+    t0 = torch.tensor(ts[0], dtype=y0.dtype, device=y0.device)
+    params = [] if adjoint == "direct" else _adjoint_params(terms.drift, terms.diffusion, t0, y0,
+                                                            terms.args, adjoint_params)
+    needs_grad = torch.is_grad_enabled() and (y0.requires_grad or bool(params))
+    if adjoint == "direct" or not needs_grad:
+        return integrate_adaptive(terms, solver, bm, ts, y0, **options)
+    record: list = []
+    with torch.no_grad():
+        ys, status, stats = integrate_adaptive(terms, solver, bm, ts, y0, record=record, **options)
+    if not bool((status == int(Status.SUCCESS)).all()):
+        return ys, status, stats  # failed: reported (or raised) by the caller, no gradient
+    times, out_index = record[0]
+    grid = StepGrid(times, torch.tensor(times, dtype=y0.dtype, device=y0.device).unbind(0), out_index)
+    problem = AdjointProblem(terms, solver, _backsolve_solver(adjoint_solver), bm, grid, params,
+                             stats, ys=ys)
+    return backsolve_adjoint(problem, y0), status, stats
+
+
 def _solve_fixed(terms, solver, bm, grid, y0, adjoint, adjoint_solver, params):
     """Fixed steps with the requested gradient; returns ``(ys, stats)``."""
     stats: dict = {}
@@ -99,13 +130,7 @@ def _solve_fixed(terms, solver, bm, grid, y0, adjoint, adjoint_solver, params):
     if adjoint == "direct" or not needs_grad:
         ys = integrate_fixed(terms, solver, bm, grid, y0)
     else:
-        adj_solver = None
-        if adjoint == "backsolve":
-            adj_solver = resolve("adjoint_solver", adjoint_solver, SOLVERS, AbstractSDESolver)
-            if not (adj_solver.increment_only and "stratonovich" in adj_solver.sde_types):
-                raise ValueError("`adjoint_solver` must be a Stratonovich solver that works on "
-                                 "increments only (heun, midpoint, ralston, rk4); got "
-                                 f"{adj_solver.name!r}.")
+        adj_solver = _backsolve_solver(adjoint_solver) if adjoint == "backsolve" else None
         problem = AdjointProblem(terms, solver, adj_solver, bm, grid, params, stats)
         run = backsolve_adjoint if adjoint == "backsolve" else reversible_adjoint
         ys = run(problem, y0)
@@ -152,7 +177,8 @@ def sdeint(drift, diffusion, y0, t, *, noise: str = "diagonal", sde_type: str = 
         ``"direct"`` (backpropagate through the steps), ``"backsolve"`` (stochastic adjoint,
         Stratonovich backsolve through the same noise with ``adjoint_solver``, default
         ``"heun"``) or ``"reversible"`` (exact gradients of a reversible Heun solve in O(1)
-        memory). The stats gain ``nfe_backward`` once the backward pass has run.
+        memory; fixed steps only). With ``adaptive=True`` the backsolve retraces the accepted
+        half-step grid. The stats gain ``nfe_backward`` once the backward pass has run.
     adjoint_params:
         Tensors to differentiate with the adjoints; default the parameters of ``drift`` /
         ``diffusion`` when they are ``nn.Module`` s (or their bound methods), tensor ``args`` and
@@ -188,9 +214,9 @@ def sdeint(drift, diffusion, y0, t, *, noise: str = "diagonal", sde_type: str = 
     solver.check(terms)
     if adjoint == "reversible" and not isinstance(solver, ReversibleHeun):
         raise ValueError(f"adjoint='reversible' needs solver='reversible_heun'; got {solver.name!r}.")
-    if adaptive and adjoint != "direct":
-        raise ValueError("adaptive stepping supports adjoint='direct' only; use a fixed `dt` "
-                         "with the adjoints.")
+    if adaptive and adjoint == "reversible":
+        raise ValueError("adaptive stepping supports adjoint='direct' or 'backsolve'; use a "
+                         "fixed `dt` with the reversible adjoint.")
     dt_min = check_positive("dt_min", dt_min) if dt_min is not None else (t1 - t0) * 2.0**-20
 
     if bm is None:
@@ -202,9 +228,11 @@ def sdeint(drift, diffusion, y0, t, *, noise: str = "diagonal", sde_type: str = 
         atol = check_positive("atol", atol, allow_zero=True)
         if rtol == 0 and atol == 0:
             raise ValueError("`rtol` and `atol` cannot both be zero.")
-        ys, status, stats = integrate_adaptive(terms, solver, bm, ts, y0, dt0=min(dt, t1 - t0),
-                                               rtol=rtol, atol=atol, dt_min=dt_min,
-                                               max_steps=max_steps, controller=controller)
+        ys, status, stats = _solve_adaptive(
+            terms, solver, bm, ts, y0, adjoint, adjoint_solver, adjoint_params,
+            {"dt0": min(dt, t1 - t0), "rtol": rtol, "atol": atol, "dt_min": dt_min,
+             "max_steps": max_steps, "controller": controller},
+        )
     else:
         grid = make_grid(ts, dt, y0.dtype, y0.device)
         if grid.n_steps > max_steps:

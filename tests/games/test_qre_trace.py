@@ -10,6 +10,7 @@ from attractor.games import (
     exploitability,
     logit_homotopy,
     logit_response,
+    padded,
     qre,
     qre_nash,
     random_game,
@@ -20,9 +21,13 @@ from attractor.games.padded import PaddedGame
 from ._peers import gambit_solve
 
 
-@pytest.mark.parametrize("shape", [(3, 3, 3), (2, 4, 3), (3, 2, 4, 2)])
-def test_homotopy_jacobian_matches_central_differences(shape):
+@pytest.mark.parametrize("dense", [True, False])
+@pytest.mark.parametrize("shape", [(3, 3, 3), (2, 4, 3), (3, 2, 4, 2), (3, 4)])
+def test_homotopy_jacobian_matches_central_differences(shape, dense, monkeypatch):
+    if not dense:  # the gathered evaluation of the cross blocks (games too large for the dense table)
+        monkeypatch.setattr(padded, "DENSE_LIMIT", 0)
     game = PaddedGame(random_game(shape, seed=0, dtype=torch.float64).payoffs)
+    assert game.dense == dense
     rng = np.random.default_rng(1)
     N = game.n * game.A
     Z = np.concatenate([rng.normal(size=(3, N)), rng.uniform(0.5, 5.0, size=(3, 1))], -1)

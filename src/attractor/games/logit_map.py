@@ -22,12 +22,14 @@ def split(game: PaddedGame, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _log_response(game: PaddedGame, lv: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(lv - logsumexp(lv), softmax(lv))`` over each player's real actions; the first is
     ``-logsumexp`` (finite) on padded actions, whose value is zero."""
-    top = lv.max(-1, keepdims=True)
-    e = np.exp(lv - top)
+    shifted = lv - np.maximum.reduce(lv, -1, keepdims=True)
+    e = np.exp(shifted)
     if game.padded:
-        e = e * game.mask
-    total = e.sum(-1, keepdims=True)
-    return lv - top - np.log(total), e / total
+        e *= game.mask
+    total = np.add.reduce(e, -1, keepdims=True)
+    e /= total
+    shifted -= np.log(total)
+    return shifted, e
 
 
 def homotopy(game: PaddedGame, z: np.ndarray) -> np.ndarray:
@@ -47,20 +49,24 @@ def homotopy_jacobian(game: PaddedGame, z: np.ndarray, out: np.ndarray | None = 
     With ``x_j = softmax(w_j)``, ``s_i = softmax(lambda v_i)``, ``P_i = I - 1 s_i^T`` and
     ``M_ij = dv_i/dx_j``:  ``dH_i/dw_j = delta_ij I - lambda P_i M_ij (diag x_j - x_j x_j^T)``
     where ``M_ij (diag x_j - x_j x_j^T) = (M_ij - v_i 1^T) diag x_j`` for ``i != j`` (as
-    ``M_ij x_j = v_i``; ``M_ii = 0``), and ``dH_i/dlambda = -P_i v_i``.  About twenty batched
-    array operations, whatever ``n`` and ``B``.  The Jacobian is written into the first
-    ``n A`` rows of ``out`` (B, >= n A, n A + 1) when given (then it is returned).
+    ``M_ij x_j = v_i``; ``M_ii = 0``), and ``dH_i/dlambda = -P_i v_i``.  All blocks at once from
+    the ``N x N`` matrix ``M`` (:meth:`PaddedGame.blocks`, which also gives ``v``): about
+    twenty batched array operations, whatever ``n`` and ``B``.  The Jacobian is written into
+    the first ``n A`` rows of ``out`` (B, >= n A, n A + 1) when given (then it is returned).
     """
     w, lam = split(game, z)
     B, n, A = w.shape
     N = n * A
     x = game.strategies(w)
-    v = game.values(x)
+    M = game.blocks(x)  # [(i, a), (j, b)]
+    v = game.values(x, M)
     log_s, s = _log_response(game, lam * v)
-    CD = (game.cross(x) - v[:, :, None, :, None]) * (x[:, None, :, None, :] * game.offdiag)  # [i, j, a, b]
-    CD -= (s[:, :, None, :, None] * CD).sum(-2, keepdims=True)  # P_i applied
+    CD = M - v.reshape(B, N, 1) * game.offdiag
+    CD *= x.reshape(B, 1, N)
+    rows = CD.reshape(B, n, A, N)
+    rows -= s[:, :, None, :] @ rows  # P_i applied
     J = np.empty((B, N, N + 1)) if out is None else out
-    np.multiply(-lam, CD.transpose(0, 1, 3, 2, 4).reshape(B, N, N), out=J[:, :N, :N])
-    J[:, :N, :N] += game.eye
-    J[:, :N, N] = ((s * v).sum(-1, keepdims=True) - v).reshape(B, N)
+    np.multiply(lam, CD, out=J[:, :N, :N])
+    np.subtract(game.eye, J[:, :N, :N], out=J[:, :N, :N])
+    np.subtract((s[:, :, None, :] @ v[..., None])[..., 0], v, out=J[:, :N, N].reshape(B, n, A))  # (a view)
     return (w - log_s).reshape(B, N), J

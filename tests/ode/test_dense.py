@@ -100,3 +100,20 @@ def test_checkpoint_memory_is_bounded():
         grads.append(torch.autograd.grad(sol.ys[-1].sum(), w)[0])
     assert torch.allclose(grads[0], grads[1], rtol=1e-12, atol=1e-14)
     assert math.isfinite(float(grads[1].sum()))
+
+
+@pytest.mark.parametrize("solver", ["heun", "bosh3", "dopri5", "tsit5", "dopri8"])
+def test_per_sample_horner_matches_the_weight_form(solver):
+    """Per-sample output times use Horner's rule on C = Pᵀ Z; it is the same polynomial as the
+    dense-output weights w(θ) applied to Z."""
+    from attractor.ode.explicit_rk import SOLVERS
+    from attractor.ode.interpolation import interpolate_per_sample, polynomial_per_sample, weights
+
+    P = SOLVERS[solver]().dense_coefficients(torch.float64, "cpu")
+    g = torch.Generator().manual_seed(0)
+    B, D, k = 5, 3, 4
+    y = torch.randn(B, D, dtype=torch.float64, generator=g)
+    Z = 1e-2 * torch.randn(P.shape[0], B, D, dtype=torch.float64, generator=g)  # h-scaled stages
+    theta = torch.rand(B, k, dtype=torch.float64, generator=g)
+    want = interpolate_per_sample(y, Z, weights(theta, P))
+    torch.testing.assert_close(polynomial_per_sample(y, Z, theta, P), want, rtol=0, atol=1e-14)

@@ -14,7 +14,7 @@ import math
 
 import torch
 
-from attractor.ode.interpolation import host_weights, interpolate, interpolate_per_sample, weights
+from attractor.ode.interpolation import host_weights, interpolate, polynomial_per_sample, weights
 
 
 def _host_copy(coefficients: torch.Tensor):
@@ -165,8 +165,7 @@ class PerSampleOutputs:
         tq = self.times.gather(1, j.clamp(max=self.n - 1))
         hh = torch.where(h == 0, torch.ones_like(h), h)
         theta = (tq - t.unsqueeze(1)) / hh.unsqueeze(1)
-        w = weights(theta.to(Z.dtype), self.P)
-        vals = interpolate_per_sample(y.view(self.B, self.D), Z.view(Z.shape[0], self.B, self.D), w)
+        vals = polynomial_per_sample(y.view(self.B, self.D), Z.view(Z.shape[0], self.B, self.D), theta, self.P)
         at_end = (tq == t_new.unsqueeze(1)).unsqueeze(-1)
         vals = torch.where(at_end, y1.view(self.B, 1, self.D), vals)
         return self._select(start, stop, vals)

@@ -293,12 +293,12 @@ def _dysts_qr(name: str) -> float | None:
 
 
 def registry_table(rows: list[dict], tol: float) -> str:
-    from attractor.systems.checks import ABS_TOL, REL_TOL
+    from attractor.systems.checks import ABS_TOL, REL_TOL, agrees
 
     def matches(r, ref):
         if ref is None or r.get("lam1") is None:
             return None
-        return abs(r["lam1"] - ref) <= max(REL_TOL * abs(ref), ABS_TOL)
+        return agrees(r["lam1"], ref)
 
     from attractor.systems import get
 

@@ -37,6 +37,7 @@ import time
 import warnings
 
 import numpy as np
+from bench_lyapunov import ROWS_LOG, _append, _read_rows  # the registry sweep's row log
 
 HERE = pathlib.Path(__file__).resolve().parent
 ROWS = HERE / "_out" / "crosscheck_rows.jsonl"
@@ -142,18 +143,6 @@ def crosscheck(name: str, periods: float, members: int) -> dict:
     }
 
 
-def _registry_value(name: str) -> tuple[float | None, float | None]:
-    path = HERE / "_out" / "registry_rows.jsonl"
-    if not path.exists():
-        return None, None
-    value = err = None
-    for line in path.read_text().splitlines():
-        row = json.loads(line)
-        if row.get("name") == name and row.get("lam1") is not None:
-            value, err = row["lam1"], row["se"]
-    return value, err
-
-
 def table(rows: dict[str, dict]) -> str:
     lines = [
         "## Independent cross-check of λ1 (SciPy DOP853 on dysts's equations)",
@@ -170,10 +159,11 @@ def table(rows: dict[str, dict]) -> str:
     ]
     from attractor.systems import get
 
+    registry = _read_rows(ROWS_LOG)
     for name in sorted(rows):
         r = rows[name]
         ref = get(name).reference  # today's reference, which may be newer than the row
-        ours, ours_err = _registry_value(name)
+        ours, ours_err = registry.get(name, {}).get("lam1"), registry.get(name, {}).get("se")
         lines.append(
             f"| {name} | {r['field_diff']:.1e} | {r['lambda1']:.4g} | {r['stderr']:.2g} | "
             f"{r['periods']:g} × {len(r['members'])} | {'—' if ours is None else f'{ours:.4g}'} | "
@@ -193,13 +183,8 @@ def main() -> int:
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
         row = crosscheck(name, args.periods, args.members)
         print(json.dumps(row), flush=True)
-        with ROWS.open("a") as fh:
-            fh.write(json.dumps(row) + "\n")
-    rows: dict[str, dict] = {}
-    for line in ROWS.read_text().splitlines():
-        row = json.loads(line)
-        rows[row["name"]] = row
-    OUT.write_text(table(rows))
+        _append(ROWS, row)
+    OUT.write_text(table(_read_rows(ROWS)))
     return 0
 
 

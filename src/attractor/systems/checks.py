@@ -18,6 +18,12 @@ REL_TOL = 0.15
 ABS_TOL = 0.02
 
 
+def agrees(value: float, reference: float) -> bool:
+    """The registry's agreement criterion: ``value`` within 15 % of ``reference``, or within
+    0.02 absolute (for exponents near zero)."""
+    return abs(value - reference) <= max(REL_TOL * abs(reference), ABS_TOL)
+
+
 @dataclasses.dataclass
 class SystemCheck:
     """Outcome of :func:`check_system` (``None`` fields: not applicable / not computed)."""
@@ -45,7 +51,7 @@ class SystemCheck:
         """λ1 within 15 % (or 0.02 absolute) of the reference; None without a reference."""
         if self.reference is None or self.lambda1 is None:
             return None
-        return abs(self.lambda1 - self.reference) <= max(REL_TOL * abs(self.reference), ABS_TOL)
+        return agrees(self.lambda1, self.reference)
 
 
 def is_bounded(system: System, ys: torch.Tensor) -> tuple[bool, float]:
@@ -114,4 +120,4 @@ def check_system(
     )
 
 
-__all__ = ["ABS_TOL", "REL_TOL", "SystemCheck", "check_system", "is_bounded"]
+__all__ = ["ABS_TOL", "REL_TOL", "SystemCheck", "agrees", "check_system", "is_bounded"]

@@ -5,8 +5,8 @@ import attractor
 from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
 from attractor._core.norms import batch_norm, flat_batch
-from attractor._core.status import Status, is_ok
-from attractor._core.validation import check_choice, check_int, check_positive, check_tensor
+from attractor._core.status import Status, all_ok, is_ok
+from attractor._core.validation import all_finite, check_choice, check_int, check_positive, check_tensor
 
 
 def test_status_success_codes():
@@ -28,6 +28,27 @@ def test_raise_if_failed_reports_failed_samples():
 
 def test_raise_if_failed_passes_on_success():
     raise_if_failed("x", torch.tensor([0, 5]))
+
+
+def test_all_ok_matches_is_ok():
+    for codes in ([0, 0], [0, 5], [5, 5], [0, 1], [5, 3], [6], []):
+        status = torch.tensor(codes, dtype=torch.long)
+        assert all_ok(status) == bool(is_ok(status).all()), codes
+
+
+def test_all_finite_exact_for_bad_entries_and_overflowing_sums():
+    big = torch.full((8,), 3e38, dtype=torch.float32)  # finite entries whose sum overflows
+    assert all_finite(big)
+    assert all_finite(torch.zeros(0)) and all_finite(torch.arange(5))
+    for bad in (float("nan"), float("inf"), float("-inf")):
+        for dtype in (torch.float32, torch.float64, torch.complex64):
+            x = torch.ones(7, 3, dtype=dtype)
+            x[4, 1] = bad
+            assert not all_finite(x), (bad, dtype)
+    mixed = torch.tensor([float("inf"), -float("inf"), 1.0])  # sums to NaN, not a finite value
+    assert not all_finite(mixed)
+    with pytest.raises(ValueError, match="1 NaN/inf entry"):
+        check_tensor("y0", torch.tensor([1.0, float("nan")]))
 
 
 def test_batch_norm_kinds():

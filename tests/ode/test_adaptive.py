@@ -159,6 +159,43 @@ def test_float32_and_zero_length_interval():
     assert torch.equal(same.ys[0], y0)
 
 
+def _hairer_initial_step(f, y0, rtol, atol, order):
+    """HNW I, II.4 (HINIT) for one shared step, written out with numpy as the reference."""
+    y = y0.numpy()
+    f0 = f(0.0, y0).numpy()
+    sc = atol + rtol * np.abs(y)
+    rms = lambda v: np.sqrt(np.mean((v / sc) ** 2, axis=-1))  # noqa: E731
+    d0, d1 = rms(y), rms(f0)
+    h0 = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.where(d1 > 0, d1, 1.0)).min()
+    f1 = f(h0, torch.from_numpy(y + h0 * f0)).numpy()
+    dmax = np.maximum(d1, rms(f1 - f0) / h0)
+    h1 = np.where(dmax <= 1e-15, max(1e-6, h0 * 1e-3), (0.01 / np.maximum(dmax, 1e-300)) ** (1 / (order + 1)))
+    return min(100 * h0, h1.min())
+
+
+@pytest.mark.parametrize("case", ["generic", "one_sample_at_rest", "all_at_rest"])
+def test_shared_initial_step_is_hairers(case):
+    """The shared initial step (host-side reductions) equals Hairer's formula taken per sample
+    and minimised over the batch, including samples where y0 or f0 vanish."""
+    from attractor.ode import initial_step_size
+    from attractor.ode.field import VectorField
+
+    g = torch.Generator().manual_seed(3)
+    y0 = torch.randn(5, 4, generator=g, dtype=torch.float64)
+    scale = torch.linspace(0.1, 3.0, 5, dtype=torch.float64)[:, None]
+    f = lambda t, y: -scale * y + 0.5 * torch.sin(y)  # noqa: E731
+    if case == "one_sample_at_rest":
+        y0[2] = 0.0  # d0 = d1 = 0 for that sample: h0 = 1e-6
+    elif case == "all_at_rest":
+        y0.zero_()  # every d = 0: the degenerate branch of h1 too
+    field = VectorField(f, (), y0.shape, 1, y0.dtype, y0.device)
+    atol = torch.tensor(1e-9, dtype=torch.float64)
+    for order in (4, 7):
+        h = initial_step_size(field, 0.0, y0.reshape(-1), f(0.0, y0), 1.0, order, 1e-6, atol, 5)
+        assert isinstance(h, float)
+        assert h == pytest.approx(_hairer_initial_step(f, y0, 1e-6, 1e-9, order), rel=1e-12)
+
+
 def test_pi_controller_parameters():
     ctrl = attractor.ode.PIController(beta=0.0, safety=0.8, factor_max=5.0)
     y0 = torch.tensor([0.5, 0.0], dtype=torch.float64)

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from attractor._core.status import Status, is_ok
+from attractor._core.status import Status, all_ok, is_ok
 
 
 class ConvergenceError(RuntimeError):
@@ -59,9 +59,9 @@ def raise_if_failed(
     diagnostics of the first ``max_listed`` failing samples. ``diagnostics`` values that are
     tensors with the same leading shape as ``status`` are reported per sample.
     """
-    ok = is_ok(status)
-    if bool(ok.all()):
+    if all_ok(status):
         return
+    ok = is_ok(status)
     flat_status = status.reshape(-1)
     failed = (~ok).reshape(-1).nonzero().reshape(-1)
     counts: dict[str, int] = {}

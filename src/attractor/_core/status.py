@@ -40,6 +40,14 @@ def is_ok(status: torch.Tensor) -> torch.Tensor:
     return (status == int(Status.SUCCESS)) | (status == int(Status.EVENT))
 
 
+def all_ok(status: torch.Tensor) -> bool:
+    """Whether every sample finished successfully. The common case, all ``SUCCESS`` (the lowest
+    code, 0), is one reduction; otherwise the samples are tested one by one."""
+    if status.numel() == 0 or int(status.amax()) == int(Status.SUCCESS):
+        return True
+    return bool(is_ok(status).all())
+
+
 def status_names(status: torch.Tensor | int) -> list[str] | str:
     """Human-readable names of a status tensor (flattened) or a single code."""
     if isinstance(status, int):

@@ -16,6 +16,17 @@ def _describe(x: Any) -> str:
     return f"{type(x).__name__} {x!r}"
 
 
+def all_finite(x: torch.Tensor) -> bool:
+    """Whether every entry of ``x`` is finite, usually from one reduction: a NaN or infinite entry
+    makes any sum of the entries non-finite, so a finite sum proves them all finite; only a
+    non-finite sum (a bad entry, or a large finite sum overflowing) needs the entrywise test.
+    (``isfinite(x).all()`` costs ~10x a sum on small CPU tensors.)"""
+    if not (x.is_floating_point() or x.is_complex()):
+        return True
+    with torch.no_grad():
+        return bool(torch.isfinite(x.sum())) or bool(torch.isfinite(x).all())
+
+
 def check_tensor(
     name: str,
     x: Any,
@@ -33,7 +44,7 @@ def check_tensor(
         )
     if x.dim() < min_dim:
         raise ValueError(f"`{name}` must have at least {min_dim} dimension(s); got shape {tuple(x.shape)}.")
-    if finite and not bool(torch.isfinite(x).all()):
+    if finite and not all_finite(x):
         bad = int((~torch.isfinite(x)).sum())
         raise ValueError(f"`{name}` must be finite; got {bad} NaN/inf entr{'y' if bad == 1 else 'ies'}.")
     return x

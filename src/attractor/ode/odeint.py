@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -10,7 +11,9 @@ import torch
 
 from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
+from attractor._core.status import all_ok
 from attractor._core.validation import (
+    all_finite,
     check_batch_ndim,
     check_callable,
     check_choice,
@@ -248,7 +251,7 @@ def odeint(
         if single_event:
             event_t, event_y = event_t[0], event_y[0]
     sol = ODESolution(ys, t_in, stats, status, dense=raw.dense, event_t=event_t, event_y=event_y, solver=stepper)
-    if on_failure == "raise":
+    if on_failure == "raise" and not all_ok(status):
         t_final = raw.t_final
         if not isinstance(t_final, torch.Tensor):
             t_final = torch.full(batch_shape, float(t_final))
@@ -331,7 +334,10 @@ def _check_times(t: Any, y0: torch.Tensor, batch_ndim: int) -> torch.Tensor:
             f"`t` has shape {tuple(t.shape)}; expected (n,) or batch_shape + (n,) = "
             f"{batch_shape + ('n',)} for per-sample output times."
         )
-    if not bool(torch.isfinite(t).all()):
+    if t.dim() == 1 and t.numel() <= 64 and t.device.type == "cpu":
+        _check_few_times(t.tolist())  # a few host comparisons instead of ~10 tensor ops
+        return t
+    if not all_finite(t):
         raise ValueError("`t` must be finite; got NaN/inf times.")
     if t.shape[-1] >= 2:
         d = t[..., 1:] - t[..., :-1]
@@ -346,6 +352,15 @@ def _check_times(t: Any, y0: torch.Tensor, batch_ndim: int) -> torch.Tensor:
                 f"{t.reshape(-1, t.shape[-1])[bad].tolist()[:8]}..."
             )
     return t
+
+
+def _check_few_times(values: list[float]) -> None:
+    """The checks of :func:`_check_times` on a short 1-D list of times."""
+    if not all(map(math.isfinite, values)):
+        raise ValueError("`t` must be finite; got NaN/inf times.")
+    pairs = list(itertools.pairwise(values))
+    if pairs and not (all(a < b for a, b in pairs) or all(a > b for a, b in pairs)):
+        raise ValueError(f"`t` must be strictly increasing or strictly decreasing; got {values[:8]}...")
 
 
 def _check_atol(atol: Any, y0: torch.Tensor) -> torch.Tensor:

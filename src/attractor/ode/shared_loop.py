@@ -14,6 +14,7 @@ import math
 import torch
 
 from attractor._core.status import Status
+from attractor._core.validation import all_finite
 from attractor.ode.compiled import fused_step
 from attractor.ode.controller import initial_step_size
 from attractor.ode.error_norm import ErrorNorm
@@ -170,8 +171,8 @@ def solve_shared(p: Problem, f0: torch.Tensor, *, tape: bool = False, error_norm
         # which samples made the last trial non-finite
         ratios, _ = norm(step.error, abs_y, step.y)
         codes = torch.where(torch.isfinite(ratios), int(Status.STEP_SIZE_TOO_SMALL), codes)
-    finite = torch.isfinite(y.detach().view(B, -1)).all(-1)
-    codes = torch.where(finite, codes, int(Status.NONFINITE))
+    if not all_finite(y.detach()):
+        codes = torch.where(torch.isfinite(y.detach().view(B, -1)).all(-1), codes, int(Status.NONFINITE))
     codes = stage_failure_status(work, codes)
     if events is not None:
         codes = torch.where(events.stopped & (codes == int(Status.SUCCESS)), int(Status.EVENT), codes)

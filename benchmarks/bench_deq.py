@@ -41,19 +41,19 @@ EXTRA = [("anderson", "gmres")]
 class Layer:
     """Weights of z = tanh(W z + U x + b) with a prescribed spectral norm of W."""
 
-    def __init__(self, kind: str, spectral_norm: float, injection: float, seed: int = 0) -> None:
+    def __init__(self, kind: str, spectral_norm: float, injection: float, seed: int = 0, *,
+                 batch: int = BATCH, width: int = WIDTH, device: str = "cpu") -> None:
         g = torch.Generator().manual_seed(seed)
-        W = torch.randn(WIDTH, WIDTH, generator=g)
+        W = torch.randn(width, width, generator=g)
         if kind == "symmetric":
             W = W + W.t()
         W = W * (spectral_norm / torch.linalg.matrix_norm(W, ord=2))
-        self.W = W.requires_grad_()
-        self.U = (
-            torch.randn(WIDTH, WIDTH, generator=g) * (injection / WIDTH**0.5)
-        ).requires_grad_()
-        self.b = torch.zeros(WIDTH).requires_grad_()
-        self.x = torch.randn(BATCH, WIDTH, generator=g)
-        self.probe = torch.randn(BATCH, WIDTH, generator=g)
+        U = torch.randn(width, width, generator=g) * (injection / width**0.5)
+        self.W = W.to(device).requires_grad_()
+        self.U = U.to(device).requires_grad_()
+        self.b = torch.zeros(width, device=device).requires_grad_()
+        self.x = torch.randn(batch, width, generator=g).to(device)
+        self.probe = torch.randn(batch, width, generator=g).to(device)
         self.calls = 0
 
     def loss(self, z: torch.Tensor) -> torch.Tensor:
@@ -107,7 +107,7 @@ def attractor_runner(
         with torch.no_grad():
             return attractor.fixed_point(
                 layer.cell(),
-                torch.zeros(BATCH, WIDTH),
+                torch.zeros_like(layer.x),
                 solver=solver,
                 tol=tol,
                 max_steps=max_steps,
@@ -118,7 +118,7 @@ def attractor_runner(
     def train_step():
         sol = attractor.fixed_point(
             layer.cell(),
-            torch.zeros(BATCH, WIDTH),
+            torch.zeros_like(layer.x),
             solver=solver,
             tol=tol,
             max_steps=max_steps,
@@ -152,11 +152,11 @@ def torchdeq_runner(layer: Layer, solver: str, tol: float, max_steps: int):
     def forward():
         deq.eval()
         with torch.no_grad():
-            return deq(layer.cell(), torch.zeros(BATCH, WIDTH))
+            return deq(layer.cell(), torch.zeros_like(layer.x))
 
     def train_step():
         deq.train()
-        z_out, info = deq(layer.cell(), torch.zeros(BATCH, WIDTH))
+        z_out, info = deq(layer.cell(), torch.zeros_like(layer.x))
         layer.loss(z_out[-1]).backward()
         return info
 

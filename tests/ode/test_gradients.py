@@ -130,6 +130,22 @@ def test_closed_over_tensors_get_gradients():
         assert torch.allclose(g, ref, atol=1e-8)
 
 
+def test_graph_walk_finds_every_closed_over_leaf():
+    """The probe-graph walk reaches every parameter of a deep module closed over by a lambda
+    (it once compared ids of short-lived node objects, and on torch 2.11 skipped branches)."""
+    from attractor.ode.parameters import find_parameters
+
+    layers = [torch.nn.Linear(4, 4).double() for _ in range(12)]
+    net = torch.nn.Sequential(*[m for lin in layers for m in (lin, torch.nn.Tanh())])
+    y0 = torch.randn(3, 4, dtype=torch.float64, requires_grad=True)
+    f = lambda t, y: net(y) + 0.1 * net(2 * y)  # shared weights: a DAG, not a tree
+    found = find_parameters(f, (), f(0.0, y0), y0)
+    assert {id(p) for p in found} == {id(p) for p in net.parameters()}
+    sol = attractor.odeint(f, y0, torch.tensor([0.0, 0.1], dtype=torch.float64), adjoint="backsolve")
+    grads = torch.autograd.grad(sol.ys[-1].sum(), list(net.parameters()))
+    assert all(g.abs().sum() > 0 for g in grads)
+
+
 def test_time_gradients_formula():
     """dy(t1)/dt1 = f(t1, y(t1)); dy(t1)/dt0 = -J f(t0, y0) (linear case: -exp(A(t1-t0)) A y0)."""
     A = torch.tensor([[-0.3, 1.0], [-1.0, -0.3]], dtype=torch.float64)

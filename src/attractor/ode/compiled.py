@@ -64,12 +64,22 @@ class FusedStep:
             # the generated wrapper in C++: its per-call Python overhead dominates tiny states
             self._kwargs["options"] = {"cpp_wrapper": True}
         self._compiled: dict[str, Any] = {}
+        # CUDA graphs ("reduce-overhead", "max-autotune"): a replay writes its outputs into the
+        # graph's own memory, which the next replay overwrites; the loop keeps a step's outputs
+        # (the accepted state, the stages for dense output) across later trial steps
+        self._cudagraphs = mode in ("reduce-overhead", "max-autotune") and y0.device.type == "cuda"
 
-    def _get(self, name: str):
+    def _call(self, name: str, *args):
         fn = self._compiled.get(name)
         if fn is None:
             fn = self._compiled[name] = torch.compile(getattr(self, name), **self._kwargs)
-        return fn
+        if not self._cudagraphs:
+            return fn(*args)
+        torch.compiler.cudagraph_mark_step_begin()
+        out = fn(*args)  # copied out of the graph's memory before the next replay reuses it
+        if isinstance(out, torch.Tensor):
+            return out.clone()
+        return tuple(o.clone() if isinstance(o, torch.Tensor) else o for o in out)
 
     def _ratio(self, error: torch.Tensor, abs_y: torch.Tensor, abs_y1: torch.Tensor) -> torch.Tensor:
         q = error / torch.add(self.atol, torch.maximum(abs_y, abs_y1), alpha=self.rtol)
@@ -107,7 +117,7 @@ class FusedStep:
         """One trial step; ``th`` holds ``(t, h)``. With ``dense`` the returned stages already
         include the continuous extension's (for a step expected to hold output times)."""
         dense = dense and self.dense_evals > 0
-        y1, state1, stages, ratio, abs_y1 = self._get("_fused_dense" if dense else "_fused")(th, y, state, abs_y)
+        y1, state1, stages, ratio, abs_y1 = self._call("_fused_dense" if dense else "_fused", th, y, state, abs_y)
         field.nfe += self.evals + (self.dense_evals if dense else 0)
         return Step(y1, None, stages, state1), ratio, abs_y1
 
@@ -115,7 +125,7 @@ class FusedStep:
         if self.dense_evals == 0 or stages.shape[0] > self.evals + 1:
             return stages
         field.nfe += self.dense_evals
-        return self._get("_extend")(th, y, stages)
+        return self._call("_extend", th, y, stages)
 
 
 def fused_step(stepper, field, rtol: float, atol: torch.Tensor, batch: int, how: str | None,

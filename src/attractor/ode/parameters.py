@@ -20,14 +20,17 @@ def graph_leaves(out: torch.Tensor, exclude: Iterable[torch.Tensor] = ()) -> lis
     if out.grad_fn is None:
         return [out] if out.requires_grad and out.is_leaf else []
     skip = {id(e) for e in exclude}
-    seen_nodes: set[int] = set()
+    # the visited nodes themselves, not their ids: the Python objects for graph nodes are made
+    # on access and freed when dropped, so an id can come back for another node (seen with
+    # torch 2.11: whole branches of the graph were skipped); held here, they stay unique
+    seen_nodes: set = set()
     found: dict[int, torch.Tensor] = {}
     stack = [out.grad_fn]
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen_nodes:
+        if node is None or node in seen_nodes:
             continue
-        seen_nodes.add(id(node))
+        seen_nodes.add(node)
         variable = getattr(node, "variable", None)
         if isinstance(variable, torch.Tensor):
             if id(variable) not in skip:

@@ -120,20 +120,45 @@ def test_blow_up_reports_failure():
         attractor.odeint(lambda t, y: y**2, y0, t, max_steps=100_000)
 
 
+@pytest.mark.parametrize("solver", ["bosh3", "dopri5", "tsit5", "dopri8", "kvaerno5", "rodas5"])
 @pytest.mark.parametrize("per_sample", [False, True])
-def test_non_finite_trial_steps_are_rejected(per_sample):
+def test_non_finite_trial_steps_are_rejected(per_sample, solver):
     """A field that is NaN outside |y| < 1.5: large trial steps leave the region and must be
-    rejected and shrunk; the solution y = sin(t) never leaves it."""
+    rejected and shrunk; the solution y = sin(t) never leaves it. (DOP853's combined error
+    ratio once turned a NaN estimate into 0, accepting the NaN step.)"""
 
-    def f(t, y):
-        return torch.where(y.abs() < 1.5, torch.cos(t) * torch.ones_like(y), torch.full_like(y, math.nan))
+    def f(t, y):  # y' = cos t - (y - sin t): solution sin t, which attracts (J = -1)
+        inside = torch.cos(t) - (y - torch.sin(t))
+        return torch.where(y.abs() < 1.5, inside, torch.full_like(y, math.nan))
 
     y0 = torch.zeros(3, 1, dtype=torch.float64)
     t = torch.linspace(0, 10, 11, dtype=torch.float64)
-    sol = attractor.odeint(f, y0, t, dt0=5.0, rtol=1e-8, atol=1e-10, per_sample=per_sample)
+    sol = attractor.odeint(f, y0, t, dt0=5.0, rtol=1e-8, atol=1e-10, per_sample=per_sample, solver=solver)
     rejected = sol.stats["rejected"]
     assert (rejected >= 1).all() if per_sample else rejected >= 1
     assert torch.allclose(sol.ys[..., 0], torch.sin(t).unsqueeze(1).expand(-1, 3), atol=1e-7)
+
+
+@pytest.mark.parametrize("solver", ["dopri5", "dopri8", "kvaerno5", "rodas5"])
+@pytest.mark.parametrize("per_sample", [False, True])
+def test_non_finite_start_stops_with_status(per_sample, solver):
+    """f(t0, y0) NaN makes Hairer's initial step NaN: the solve must stop with NONFINITE (it
+    once rejected NaN-sized steps forever); with a step per sample only the bad sample fails."""
+
+    def f(t, y):
+        out = -y.clone()
+        out[1] = math.nan
+        return out
+
+    y0 = torch.ones(3, 2, dtype=torch.float64)
+    t = torch.tensor([0.0, 1.0], dtype=torch.float64)
+    sol = attractor.odeint(f, y0, t, solver=solver, per_sample=per_sample, on_failure="status")
+    expected = [0, 3, 0] if per_sample else [3, 3, 3]
+    assert sol.status.tolist() == expected
+    if per_sample:
+        assert torch.allclose(sol.ys[-1, [0, 2]], y0[[0, 2]] * math.exp(-1), rtol=1e-5)
+    with pytest.raises(attractor.ConvergenceError, match="NONFINITE"):
+        attractor.odeint(f, y0, t, solver=solver, per_sample=per_sample)
 
 
 def test_fixed_step_nan_reported():

@@ -328,7 +328,9 @@ class Dopri8(ExplicitRungeKutta):
         n5, n3 = norms[0], norms[1]
         sq = n5 * n5
         denom = torch.sqrt(sq + 0.01 * n3 * n3)
-        return torch.where(denom > 0, sq / torch.where(denom > 0, denom, 1.0), 0.0)
+        # 0 / 0 (an exact step) is 0; NaN and inf / inf stay non-finite, so such a trial step
+        # is rejected (a `denom > 0` test would have turned NaN into an accepted 0)
+        return torch.where(denom == 0, 0.0, sq / torch.where(denom == 0, 1.0, denom))
 
 
 SOLVERS: dict[str, type[AbstractStepper]] = {

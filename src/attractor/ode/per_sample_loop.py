@@ -127,7 +127,7 @@ def solve_per_sample(p: Problem, f0: torch.Tensor, *, tape: bool = False) -> Raw
             h = torch.where(still, direction * h_next.abs().clamp(max=p.max_dt), h)
             out_of_steps = still & (n_acc >= p.max_steps)
             status = torch.where(out_of_steps, int(Status.MAX_STEPS), status)
-            too_small = still & ~out_of_steps & (h.abs() < h_min)
+            too_small = still & ~out_of_steps & ~(h.abs() >= h_min)  # NaN steps too
             bad = torch.where(torch.isfinite(ratios), int(Status.STEP_SIZE_TOO_SMALL), int(Status.NONFINITE))
             status = torch.where(too_small, bad, status)
             still = still & ~out_of_steps & ~too_small

@@ -162,7 +162,7 @@ def solve_shared(p: Problem, f0: torch.Tensor, *, tape: bool = False, error_norm
         if adaptive:
             h, ctrl_state = ctrl.adapt(h, r, accept, ctrl_state, stepper.error_order)
             h = direction * min(abs(h), p.max_dt)
-            if abs(h) < h_min:
+            if not abs(h) >= h_min:  # also a NaN step (f(t0, y0) not finite): it never recovers
                 status = int(Status.NONFINITE if not math.isfinite(r) else Status.STEP_SIZE_TOO_SMALL)
                 break
     stepper.release(work)

@@ -1,6 +1,7 @@
 """Bad inputs give clear errors naming the argument, what was given and what was expected."""
 
 import math
+import warnings
 
 import pytest
 import torch
@@ -99,3 +100,15 @@ def test_evaluate_needs_dense():
     sol = attractor.odeint(decay, Y0, T)
     with pytest.raises(ValueError, match="dense=True"):
         sol.evaluate(torch.tensor([0.2]))
+
+
+def test_rtol_below_dtype_resolution_warns():
+    """rtol under the dtype's eps cannot be met (round-off alone exceeds it): say so up front."""
+    y0, t = torch.ones(2, 1), torch.tensor([0.0, 1.0])
+    with pytest.warns(UserWarning, match="below the resolution of torch.float32"):
+        sol = attractor.odeint(lambda t, y: -y, y0, t, rtol=1e-14, atol=1e-16, on_failure="status")
+    assert (sol.status == attractor.Status.STEP_SIZE_TOO_SMALL).all()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        attractor.odeint(lambda t, y: -y, y0.double(), t.double(), rtol=1e-14, atol=1e-16)
+        attractor.odeint(lambda t, y: -y, y0, t, rtol=1e-14, dt=0.1)  # fixed steps: no tolerance

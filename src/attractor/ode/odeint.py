@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -157,6 +158,14 @@ def odeint(
     atol_t = _check_atol(atol, y0)
     if rtol == 0 and not bool((atol_t > 0).all()):
         raise ValueError("`rtol` and `atol` cannot both be zero.")
+    eps = torch.finfo(y0.dtype).eps
+    if 0 < rtol < eps and (dt is None and adaptive is not False):
+        warnings.warn(
+            f"`rtol`={rtol:g} is below the resolution of {y0.dtype} (eps {eps:.1e}): round-off "
+            "alone exceeds the tolerance, so the solve will likely stop with "
+            "STEP_SIZE_TOO_SMALL. Use a larger rtol or float64.",
+            stacklevel=2,
+        )
     max_steps = check_int("max_steps", max_steps)
     max_dt = float(max_dt) if max_dt == math.inf else check_positive("max_dt", max_dt)
     if min_dt is not None:

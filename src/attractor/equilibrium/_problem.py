@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,7 +22,8 @@ class Packer:
         self.shapes = [p.shape for p in parts]
         self.batch_shape = parts[0].shape[:batch_ndim]
         self.batch = batch_size(parts[0].shape, batch_ndim)
-        self.sizes = [p[(0,) * batch_ndim].numel() if batch_ndim else p.numel() for p in parts]
+        self.sizes = [math.prod(p.shape[batch_ndim:]) for p in parts]  # also for an empty batch
+        self.n = sum(self.sizes)
         self.dtype = parts[0].dtype
         self.device = parts[0].device
         # a (B, n) state is its own flat view: no reshapes on the hot path
@@ -31,8 +33,8 @@ class Packer:
         if self.identity:
             return z
         if not self.is_tuple:
-            return z.reshape(self.batch, -1)
-        return torch.cat([p.reshape(self.batch, -1) for p in z], dim=1)
+            return z.reshape(self.batch, self.n)
+        return torch.cat([p.reshape(self.batch, n) for p, n in zip(z, self.sizes)], dim=1)
 
     def unpack(self, flat: torch.Tensor) -> State:
         if self.identity:

@@ -95,6 +95,8 @@ def solve_equilibrium(
 
     packer = Packer(z0, batch_ndim)
     problem = Problem(fn, args, packer, kind, fn_name)
+    if packer.batch == 0:
+        return _empty_batch(problem, packer, z0, solver, trajectory)
     unroll = backward == "unroll" and torch.is_grad_enabled()
     start = packer.pack(z0)
     if not unroll:
@@ -139,6 +141,21 @@ def solve_equilibrium(
             "or pass on_failure='status' to inspect the per-sample status instead.",
         )
     return sol
+
+
+def _empty_batch(problem: Problem, packer: Packer, z0, solver, trajectory: bool) -> EquilibriumSolution:
+    """Nothing to solve: empty results of the right shapes. With autograd on, the map is applied
+    once (to the empty batch) so that the value is part of the graph and a loss over it
+    backpropagates (zeros) to the parameters like any other batch."""
+    start = packer.pack(z0).detach()
+    value = problem.map(start) if torch.is_grad_enabled() else start.clone()
+    empty = torch.zeros(packer.batch_shape, dtype=torch.long, device=packer.device)
+    return EquilibriumSolution(
+        value=packer.unpack(value), residual=empty.to(packer.dtype), steps=empty, status=empty.clone(),
+        stats={"nfe": problem.nfe, "njvp": 0, "steps": 0, "iterations": 0,
+               "solver": solver.name or type(solver).__name__},
+        trajectory=[] if trajectory else None,
+    )
 
 
 def _check_state(name: str, z0: Any) -> torch.Tensor | tuple[torch.Tensor, ...]:

@@ -198,6 +198,8 @@ def odeint(
         args = (args,)
 
     batch_shape = y0.shape[:batch_ndim]
+    if y0.numel() == 0:  # an empty batch: empty results of the right shapes, f never called
+        return _empty_solution(y0, t, t_in, batch_shape, stepper, len(event_list), single_event)
     B = max(1, math.prod(batch_shape))
     if t.dim() > 1:
         t2 = t.reshape(B, t.shape[-1])
@@ -274,6 +276,19 @@ def odeint(
             "on_failure='status' to inspect the partial solution.",
         )
     return sol
+
+
+def _empty_solution(y0, t, t_in, batch_shape, stepper, n_events: int, single_event: bool) -> ODESolution:
+    n = t.shape[-1]
+    status = torch.zeros(batch_shape, dtype=torch.long, device=y0.device)
+    stats = {"nfe": 0, "accepted": 0, "rejected": 0}
+    event_t = event_y = None
+    if n_events:
+        lead = () if single_event else (n_events,)
+        event_t = y0.new_full(lead + tuple(batch_shape), math.nan)
+        event_y = y0.new_full(lead + tuple(y0.shape), math.nan)
+    ys = y0.unsqueeze(0).expand((n,) + y0.shape).clone()  # y0's graph (if any) carries over
+    return ODESolution(ys, t_in, stats, status, event_t=event_t, event_y=event_y, solver=stepper)
 
 
 def _dispatch(problem: Problem, f0, f, args, adjoint, per_sample, checkpoints, adjoint_params,

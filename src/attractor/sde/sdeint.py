@@ -207,6 +207,11 @@ def sdeint(drift, diffusion, y0, t, *, noise: str = "diagonal", sde_type: str = 
         dt = (t1 - t0) / 100
     dt = check_positive("dt", dt)
     max_steps = check_int("max_steps", max_steps)
+    if y0.numel() == 0:  # an empty batch: empty results of the right shapes, nothing called
+        ys = y0.unsqueeze(0).expand((len(ts),) + y0.shape).clone()
+        status = torch.zeros(y0.shape[:-1], dtype=torch.long, device=y0.device)
+        stats = {"nfe": 0, "nfe_drift": 0, "nfe_diffusion": 0, "steps": 0}
+        return SDESolution(ys=ys, ts=t, status=status, stats=stats, bm=bm)
 
     terms = SDETerms(drift, diffusion, t[0], y0, noise=noise, sde_type=sde_type, args=args)
     solver = resolve("solver", solver if solver is not None else _default_solver(sde_type, adjoint),

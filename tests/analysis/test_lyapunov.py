@@ -202,6 +202,7 @@ def test_blow_up_is_reported_not_hidden():
         ({"jvp_mode": "magic"}, ValueError, "`jvp_mode`"),
         ({"y0": torch.zeros(2, 2, dtype=torch.float64), "ensemble": 4}, ValueError, "`ensemble`"),
         ({"discrete": False}, ValueError, "contradicts"),
+        ({"y0": torch.zeros(3, dtype=torch.float64)}, ValueError, "has dimension 2"),
     ],
 )
 def test_bad_arguments(kwargs, error, match):

@@ -119,7 +119,8 @@ def test_rosenstein_lorenz(lorenz_series):
         (lambda: state_space_divergence(torch.zeros(5, 2), torch.zeros(5, 2), method="x"), "`method`"),
         (lambda: power_spectrum_distance(torch.zeros(50, 2), torch.zeros(50, 3)), "same channels"),
         (lambda: power_spectrum(torch.zeros(2, 2)), "at least 4"),
-        (lambda: rosenstein(torch.zeros(40), dim=2, delay=1), "too short"),
+        (lambda: rosenstein(torch.arange(40.0), dim=2, delay=1), "too short"),
+        (lambda: rosenstein(torch.zeros(500), dim=2, delay=1), "constant"),
     ],
 )
 def test_bad_arguments(call, match):

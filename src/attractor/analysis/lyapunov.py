@@ -148,6 +148,9 @@ def _resolve(system, y0, *, n_exponents, discrete, ensemble, dt, solver, rtol, a
             raise ValueError("`y0` is required when `system` is a function rather than a System.")
     y0 = check_tensor("y0", y0, min_dim=1)
     d = y0.shape[-1]
+    if isinstance(system, System) and d != system.dim:
+        raise ValueError(f"`y0` has {d} entries in its last dimension; {system.name!r} has dimension "
+                         f"{system.dim}: expected shape (*batch, {system.dim}).")
     k = _n_exponents(n_exponents, d)
     ensemble = 1 if ensemble is None else check_int("ensemble", ensemble)
     if ensemble > 1 and y0.dim() != 1:

@@ -62,6 +62,8 @@ def rosenstein(
     """
     x = check_tensor("x", x, min_dim=1)
     check_positive("dt", dt)
+    if x.numel() and bool((x == x.reshape(-1)[0]).all()):
+        raise ValueError("`x` is constant: there is no divergence of neighbouring states to measure.")
     if x.dim() == 1 or dim is not None or delay is not None:
         e = embed(x, dim, delay)
         states, dim_, delay_ = e.values, e.dim, e.delay

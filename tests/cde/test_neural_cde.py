@@ -33,6 +33,14 @@ def test_neural_cde_shapes_and_gradients(cls):
     assert all(p.grad is not None for p in model.parameters())
 
 
+def test_neural_cde_names_a_channel_mismatch():
+    X = LinearInterpolation(torch.randn(2, 5, 2), torch.linspace(0, 1, 5))
+    with pytest.raises(ValueError, match="`X` has 2 channels.*input_channels=3"):
+        attractor.nn.NeuralCDE(3, 8, 2)(X)
+    with pytest.raises(TypeError, match="control path"):
+        attractor.nn.NeuralCDE(2, 8, 2)(torch.randn(2, 5, 2))
+
+
 def test_neural_cde_with_backsolve_adjoint():
     torch.manual_seed(0)
     X = HermiteCubic(torch.randn(4, 8, 2), torch.linspace(0, 1, 8))

@@ -57,6 +57,32 @@ def test_neural_sde_forward_and_gradients(solver, sde_type, adjoint):
     assert sde.last_solution.stats["steps"] == 20
 
 
+def test_state_only_modules_and_time_dependent_override():
+    """Modules whose forward takes the state only are called as module(y) (as in NeuralODE);
+    ``time_dependent`` overrides the signature check; the answer is the same either way."""
+    torch.manual_seed(0)
+    drift, diffusion = nn.Linear(3, 3).double(), nn.Linear(3, 3).double()
+    y0 = torch.ones(4, 3, dtype=F64)
+    t = torch.tensor([0.0, 0.5, 1.0], dtype=F64)
+    bm = attractor.sde.BrownianPath(0.0, (4, 3), seed=2, dtype=F64)
+    plain = attractor.nn.NeuralSDE(drift, diffusion, dt=0.05)(y0, t, bm=bm)
+
+    class WithTime(nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, t, y):
+            return self.inner(y)
+
+    timed = attractor.nn.NeuralSDE(WithTime(drift), WithTime(diffusion), dt=0.05)(y0, t, bm=bm)
+    assert torch.equal(plain, timed)
+    with pytest.raises(TypeError, match="positional"):  # forced (t, y) on a state-only module
+        attractor.nn.NeuralSDE(drift, diffusion, dt=0.05, time_dependent=True)(y0, t, bm=bm)
+    with pytest.raises(TypeError, match="`drift` must be an nn.Module"):
+        attractor.nn.NeuralSDE(lambda t, y: y, diffusion)
+
+
 def test_ou_example_recovers_parameters_quickly():
     example = _load_example("sde_fit_ou")
     found = example.fit(steps=80, n=128, verbose=False)

@@ -55,6 +55,7 @@ class NeuralCDE(nn.Module):
                  vector_field: nn.Module | None = None, width: int = 64, solver="rk4",
                  step_fraction: float = 1.0, **cdeint_kwargs):
         super().__init__()
+        self.input_channels = input_channels
         self.initial = nn.Linear(input_channels, hidden_channels)
         self.vector_field = vector_field if vector_field is not None else \
             CDEVectorField(hidden_channels, input_channels, width)
@@ -66,6 +67,12 @@ class NeuralCDE(nn.Module):
 
     def forward(self, X: AbstractInterpolation, t: torch.Tensor | None = None, *,
                 return_sequences: bool = False) -> torch.Tensor:
+        if not isinstance(X, AbstractInterpolation):
+            raise TypeError(f"`X` must be a control path from attractor.cde (e.g. NaturalCubicSpline); "
+                            f"got {type(X).__name__}.")
+        if X.channels != self.input_channels:
+            raise ValueError(f"`X` has {X.channels} channels; this NeuralCDE was built for "
+                             f"input_channels={self.input_channels}.")
         if t is None:
             t = X.knots if return_sequences and X.knots.dim() == 1 else X.knots[..., [0, -1]]
             if t.dim() > 1:

@@ -37,7 +37,13 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, TypeError, OSError) as exc:
+        # bad input the library rejected (it names the argument), or a file that cannot be
+        # read or written: one line, no traceback, exit status 1
+        print(f"attractor {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

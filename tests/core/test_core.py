@@ -6,7 +6,13 @@ from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
 from attractor._core.norms import batch_norm, flat_batch
 from attractor._core.status import Status, all_ok, is_ok
-from attractor._core.validation import all_finite, check_choice, check_int, check_positive, check_tensor
+from attractor._core.validation import (
+    all_finite,
+    check_choice,
+    check_int,
+    check_positive,
+    check_tensor,
+)
 
 
 def test_status_success_codes():
@@ -98,3 +104,30 @@ def test_cli_help_runs(capsys):
 
     assert main([]) == 0
     assert "attractor" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [(["simulate", "lorenz", "--steps", "-1"], "--steps"), (["simulate", "lorenz", "--dt", "0"], "--dt"),
+     (["lyapunov", "henon", "--max-time", "-5"], "--max-time"), (["lyapunov", "henon", "--tol", "x"], "--tol"),
+     (["nash", "game.nfg", "--digits", "0"], "--digits")],
+)
+def test_cli_rejects_bad_option_values_by_name(argv, option, capsys):
+    from attractor.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert f"argument {option}:" in capsys.readouterr().err
+
+
+def test_cli_reports_library_errors_in_one_line(capsys, tmp_path):
+    from attractor.cli import main
+
+    assert main(["lyapunov", "henon", "--exponents", "5"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("attractor lyapunov:") and "n_exponents" in err and "Traceback" not in err
+    out = tmp_path / "l.csv"
+    assert main(["simulate", "henon", "--steps", "20", "--out", str(out), "--plot", str(tmp_path / "no" / "x.png")]) == 1
+    assert "No such file or directory" in capsys.readouterr().err
+    assert out.exists()

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import argparse
 
+from attractor.commands._types import nonnegative_float, positive_float, positive_int
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("lyapunov", help="Lyapunov spectrum of a registry system, with reference values")
     p.add_argument("name", help="system name (see `attractor systems`)")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
-    p.add_argument("--exponents", type=int, default=None, help="number of leading exponents (default all)")
-    p.add_argument("--tol", type=float, default=0.01, help="relative statistical tolerance (default 0.01)")
-    p.add_argument("--max-time", type=float, default=None, help="averaging time budget per member")
+    p.add_argument("--exponents", type=positive_int, default=None, help="number of leading exponents (default all)")
+    p.add_argument("--tol", type=nonnegative_float, default=0.01, help="relative statistical tolerance (default 0.01)")
+    p.add_argument("--max-time", type=positive_float, default=None, help="averaging time budget per member")
     p.add_argument(
-        "--ensemble", type=int, default=None,
+        "--ensemble", type=positive_int, default=None,
         help="ensemble size (default: 64 for small systems, fewer for large ones)",
     )
     p.add_argument("--progress", action="store_true", help="show a progress bar")

@@ -7,6 +7,8 @@ import json
 import sys
 import warnings
 
+from attractor.commands._types import nonnegative_float, positive_int
+
 METHODS = ["vertex", "support", "lemke_howson", "lp", "pure", "qre"]
 
 
@@ -21,9 +23,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="path of the .nfg file ('-' reads standard input)")
     p.add_argument("--method", choices=METHODS, default=None, help="solution method (default: vertex for 2 players, qre otherwise)")
     p.add_argument("--json", action="store_true", help="print a JSON document instead of text")
-    p.add_argument("--tol", type=float, default=1e-8, help="accepted relative deviation gain (default 1e-8)")
+    p.add_argument("--tol", type=nonnegative_float, default=1e-8, help="accepted relative deviation gain (default 1e-8)")
     p.add_argument("--label", type=int, default=None, help="starting label for --method lemke_howson (default: all)")
-    p.add_argument("--digits", type=int, default=6, help="digits printed per probability (text output)")
+    p.add_argument("--digits", type=positive_int, default=6, help="digits printed per probability (text output)")
     p.set_defaults(func=run)
 
 

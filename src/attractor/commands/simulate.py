@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import pathlib
 
+from attractor.commands._types import nonnegative_float, positive_float, positive_int
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("simulate", help="simulate a registry system; write a trajectory file and a plot")
     p.add_argument("name", help="system name (see `attractor systems`)")
-    p.add_argument("--steps", type=int, default=10_000, help="number of samples (default 10000)")
-    p.add_argument("--dt", type=float, default=None, help="sampling step (flows; default the system's)")
-    p.add_argument("--transient", type=float, default=0.0, help="time (iterations) discarded first")
+    p.add_argument("--steps", type=positive_int, default=10_000, help="number of samples (default 10000)")
+    p.add_argument("--dt", type=positive_float, default=None, help="sampling step (flows; default the system's)")
+    p.add_argument("--transient", type=nonnegative_float, default=0.0, help="time (iterations) discarded first")
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
     p.add_argument("--out", default=None, help="trajectory file, .csv or .npy (default NAME.csv)")
     p.add_argument("--plot", default=None, metavar="PNG", help="also draw the attractor to this image")

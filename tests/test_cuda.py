@@ -317,3 +317,15 @@ def test_lyapunov_spectrum_on_cuda():
     cpu, gpu = on_both(run)
     assert abs(float(gpu[0]) - 0.906) < 0.1
     assert torch.allclose(cpu, gpu.cpu(), atol=0.05)
+
+
+def test_empty_batches_and_non_finite_starts_on_cuda():
+    """The early exits (empty batch) and the NaN-step guard behave on the GPU as on the CPU."""
+    empty = torch.zeros(0, 3, device="cuda")
+    assert attractor.fixed_point(lambda z: 0.5 * z, empty).value.device.type == "cuda"
+    assert attractor.odeint(lambda t, y: -y, empty, torch.tensor([0.0, 1.0], device="cuda")).ys.shape == (2, 0, 3)
+    for per_sample in (False, True):
+        sol = attractor.odeint(lambda t, y: y * math.nan, torch.ones(2, 3, dtype=F64, device="cuda"),
+                               torch.tensor([0.0, 1.0], dtype=F64, device="cuda"), per_sample=per_sample,
+                               on_failure="status")
+        assert sol.status.tolist() == [int(attractor.Status.NONFINITE)] * 2

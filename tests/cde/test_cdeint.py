@@ -153,6 +153,8 @@ def test_bad_inputs():
         cdeint(f, X, z0, t.flip(0))
     with pytest.raises(ValueError, match="`z0` must be finite"):
         cdeint(f, X, torch.full((3, 4), float("nan"), dtype=F64), t)
+    with pytest.raises(ValueError, match="beyond the knots of `X`"):
+        cdeint(f, X, z0, torch.tensor([float(t[0]), float(t[-1]) + 1.0], dtype=F64))
 
 
 def test_default_output_times_are_the_ends():

@@ -68,6 +68,17 @@ def _check_path(X, z0):
                          f"{X.batch_shape}. Expected z0 of shape {X.batch_shape + ('hidden',)}.")
 
 
+def _check_inside(t: torch.Tensor, X: AbstractInterpolation) -> None:
+    """The control path is data: integrating past its first or last knot would follow an
+    extrapolated polynomial, not observations, so such times are refused."""
+    first, last = X.knots[..., 0].min(), X.knots[..., -1].max()
+    slack = 1e-12 * float(last - first)
+    if float(t[0]) < float(first) - slack or float(t[-1]) > float(last) + slack:
+        raise ValueError(f"`t` spans [{float(t[0]):g}, {float(t[-1]):g}], beyond the knots of `X` "
+                         f"[{float(first):g}, {float(last):g}]: a CDE can only be driven where the path "
+                         "has data.")
+
+
 def cdeint(f, X: AbstractInterpolation, z0, t=None, *, solver="tsit5", adjoint: str = "direct",
            piecewise: bool | None = None, on_failure: str = "raise", **odeint_kwargs) -> ODESolution:
     """Solve ``dz = f(t, z) dX`` from ``z(t[0]) = z0`` and return ``z`` at the times ``t``.
@@ -106,6 +117,7 @@ def cdeint(f, X: AbstractInterpolation, z0, t=None, *, solver="tsit5", adjoint: 
     if t.dim() != 1 or t.numel() < 2 or not bool((t[1:] > t[:-1]).all()):
         raise ValueError(f"`t` must be a strictly increasing 1-D tensor of >= 2 times; got "
                          f"{t.tolist()}.")
+    _check_inside(t, X)
     if piecewise is None:
         piecewise = (not X.smooth) and X.knots.dim() == 1
     if piecewise and X.knots.dim() != 1:

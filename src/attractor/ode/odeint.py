@@ -134,8 +134,11 @@ def odeint(
     compile:
         ``torch.compile`` each trial step -- all stages with ``f`` inlined, the error estimate and
         ratio -- into one fused call (``True``, or an inductor mode such as ``"max-autotune"``).
-        Pays off for small states where per-operation overhead dominates; the compilation is
-        cached per ``f`` and problem shape. Explicit methods, shared steps (``per_sample=False``).
+        Pays off for small states on the CPU, where per-operation overhead dominates (Lorenz at
+        batch 1: 4x eager); on a GPU with a neural-network field it was measured *slower* than
+        eager (benchmarks/RESULTS.md, GPU section). ``"reduce-overhead"`` replays CUDA graphs.
+        The compilation is cached per ``f`` and problem shape. Explicit methods, shared steps
+        (``per_sample=False``).
 
     Returns
     -------

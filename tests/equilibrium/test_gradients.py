@@ -274,3 +274,18 @@ def test_gradient_with_retain_graph_twice_is_consistent():
     (g1,) = torch.autograd.grad(loss, W, retain_graph=True)
     (g2,) = torch.autograd.grad(loss, W)
     torch.testing.assert_close(g1, g2)
+
+
+def test_second_order_gradients():
+    """backward='unroll' differentiates the iterations, so its second derivatives are exact
+    (gradgradcheck); backward='implicit' does not differentiate its adjoint solve, so asking it
+    for second derivatives raises instead of returning silently wrong ones."""
+    from torch.autograd import gradgradcheck
+
+    assert gradgradcheck(solve_fn("picard", backward="unroll"), inputs(), atol=1e-6)
+    W, x = inputs()
+    z = solve_fn("anderson")(W, x)
+    (g,) = torch.autograd.grad(z.square().sum(), W, create_graph=False)  # first order: fine
+    assert torch.isfinite(g).all()
+    with pytest.raises(NotImplementedError, match="backward='unroll'"):
+        torch.autograd.grad(solve_fn("anderson")(W, x).square().sum(), W, create_graph=True)

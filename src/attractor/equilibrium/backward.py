@@ -77,6 +77,15 @@ class _ImplicitHook:
     def __call__(self, grad: torch.Tensor) -> torch.Tensor | None:
         if self.busy or grad is None:  # the adjoint solve's own VJPs pass through this tensor too
             return None
+        if torch.is_grad_enabled():
+            # backward(create_graph=True): the adjoint solution would enter the new graph as a
+            # constant, silently dropping its dependence on the parameters and on z*
+            raise NotImplementedError(
+                f"{self.kind}: higher-order gradients (create_graph=True) through backward="
+                "'implicit' are not supported: the adjoint solve is not differentiated. Use "
+                "backward='unroll' for exact higher-order derivatives (it differentiates the "
+                "iterations; backward='phantom' gives only its usual approximation)."
+            )
         self.busy = True
         try:
             o = self.options

@@ -57,7 +57,9 @@ def fixed_point(
     backward:
         ``"implicit"`` (implicit function theorem; Bai et al. 2019), ``"phantom"`` (damped
         unrolled steps from the equilibrium; Geng et al. 2021), ``"unroll"`` (backpropagate
-        through every solver step, z0 included) or ``"none"``.
+        through every solver step, z0 included) or ``"none"``. Second derivatives
+        (``create_graph=True``): exact with ``"unroll"``; ``"implicit"`` raises
+        ``NotImplementedError`` (its adjoint solve is not differentiated).
     backward_solver:
         The adjoint solve of ``implicit``: ``"gmres"``, ``"bicgstab"``, ``"dense"`` (small
         states), or a fixed-point solver (``"picard"`` = fixed-point iteration, ``"anderson"``,

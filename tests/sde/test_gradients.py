@@ -158,3 +158,24 @@ def test_gradcheck_stochastic_adjoint():
                                 adjoint_params=(w, b, c)).ys
 
     assert torch.autograd.gradcheck(solve, _inputs(), eps=1e-6, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize(("adjoint", "solver"), [("backsolve", "heun"), ("reversible", "reversible_heun")])
+def test_second_order_gradients_are_refused_by_the_adjoints(adjoint, solver):
+    """The stochastic and reversible adjoints' backward passes are not differentiated: asking
+    them for second derivatives raises (direct backprop gives them exactly)."""
+    from torch.autograd import gradgradcheck
+
+    W = torch.tensor([[-0.3, 0.2], [0.1, -0.4]], dtype=torch.float64, requires_grad=True)
+    y0 = torch.tensor([[0.5, -0.2], [0.1, 0.3]], dtype=torch.float64, requires_grad=True)
+    t = torch.tensor([0.0, 0.5], dtype=torch.float64)
+    bm = attractor.sde.BrownianPath(0.0, (2, 2), seed=1, dtype=torch.float64)
+
+    def solve(W, y0, **kw):
+        return attractor.sdeint(lambda t, y: torch.tanh(y @ W.T), lambda t, y: 0.1 * y, y0, t, dt=0.05, bm=bm,
+                                sde_type="stratonovich", **kw).ys[-1]
+
+    assert gradgradcheck(lambda W, y0: solve(W, y0, solver="heun"), (W, y0), atol=1e-5)
+    kw = {"adjoint": adjoint, "solver": solver, "adjoint_params": (W,)}
+    with pytest.raises(NotImplementedError, match="higher-order gradients"):
+        torch.autograd.grad(solve(W, y0, **kw).sum(), W, create_graph=True)

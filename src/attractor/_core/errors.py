@@ -44,6 +44,18 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def refuse_second_order(what: str, alternative: str) -> None:
+    """Called at the start of a hand-written backward pass that is not itself differentiated
+    (an adjoint solve, a replay, an implicit derivative). Inside ``backward(create_graph=True)``
+    grad mode is on: the result would enter the new graph as a constant and second derivatives
+    would be silently wrong, so refuse instead."""
+    if torch.is_grad_enabled():
+        raise NotImplementedError(
+            f"{what}: higher-order gradients (create_graph=True) are not supported, since this "
+            f"backward pass is not itself differentiated. {alternative}"
+        )
+
+
 def raise_if_failed(
     what: str,
     status: torch.Tensor,

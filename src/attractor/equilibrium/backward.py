@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from attractor._core.errors import raise_if_failed
+from attractor._core.errors import raise_if_failed, refuse_second_order
 from attractor._core.status import is_ok
 from attractor.equilibrium._base import FixedPointSolver
 from attractor.equilibrium._problem import Problem
@@ -77,15 +77,11 @@ class _ImplicitHook:
     def __call__(self, grad: torch.Tensor) -> torch.Tensor | None:
         if self.busy or grad is None:  # the adjoint solve's own VJPs pass through this tensor too
             return None
-        if torch.is_grad_enabled():
-            # backward(create_graph=True): the adjoint solution would enter the new graph as a
-            # constant, silently dropping its dependence on the parameters and on z*
-            raise NotImplementedError(
-                f"{self.kind}: higher-order gradients (create_graph=True) through backward="
-                "'implicit' are not supported: the adjoint solve is not differentiated. Use "
-                "backward='unroll' for exact higher-order derivatives (it differentiates the "
-                "iterations; backward='phantom' gives only its usual approximation)."
-            )
+        refuse_second_order(
+            f"{self.kind}(backward='implicit')",
+            "Use backward='unroll' for exact higher-order derivatives (it differentiates the "
+            "iterations; backward='phantom' gives only its usual approximation).",
+        )
         self.busy = True
         try:
             o = self.options

@@ -24,6 +24,7 @@ import math
 
 import torch
 
+from attractor._core.errors import refuse_second_order
 from attractor.ode.error_norm import ErrorNorm
 from attractor.ode.field import VectorField
 from attractor.ode.per_sample_loop import solve_per_sample
@@ -82,6 +83,8 @@ class _BacksolveSolve(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_ys):
+        refuse_second_order("odeint(adjoint='backsolve')", "Use adjoint='direct' with an explicit or Rosenbrock "
+                            "solver for exact second derivatives.")
         p: Problem = ctx.p
         ys, *params = ctx.saved_tensors
         rtol, atol, solver = ctx.settings

@@ -16,6 +16,7 @@ from typing import Any
 
 import torch
 
+from attractor._core.errors import refuse_second_order
 from attractor.ode.checkpointing import reverse
 from attractor.ode.implicit_base import use_fixed_steps
 from attractor.ode.outputs import PerSampleOutputs, SharedOutputs
@@ -67,6 +68,8 @@ class _CheckpointSolve(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_ys):
+        refuse_second_order("odeint(adjoint='checkpoint')", "Use adjoint='direct' with an explicit or Rosenbrock "
+                            "solver for exact second derivatives.")
         p: Problem = ctx.p
         y0, *params = ctx.saved_tensors
         per_sample = ctx.per_sample

@@ -30,6 +30,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from attractor._core.errors import refuse_second_order
+
 MAX_ITERS = 50
 
 
@@ -58,6 +60,8 @@ class _CotangentMap:
     def __call__(self, v: torch.Tensor | None) -> torch.Tensor | None:
         if v is None:  # an undefined cotangent stays undefined
             return None
+        refuse_second_order("the implicit (ESDIRK) stages' derivative",
+                            "Use a Rosenbrock ('rodas5') or explicit solver for exact second derivatives.")
         res, M = self.residual, self.M
         gh = res.gh
         with torch.enable_grad():

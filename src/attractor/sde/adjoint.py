@@ -30,6 +30,7 @@ from typing import Any
 
 import torch
 
+from attractor._core.errors import refuse_second_order
 from attractor.sde.brownian.base import AbstractBrownian, BrownianIncrement
 from attractor.sde.derivatives import stratonovich_correction
 from attractor.sde.grid import StepGrid, step_noise
@@ -107,6 +108,7 @@ class _Backsolve(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_ys):
+        refuse_second_order("sdeint(adjoint='backsolve')", "Use adjoint='direct' for exact second derivatives.")
         problem: AdjointProblem = ctx.problem
         (ys,) = ctx.saved_tensors
         grid, terms = problem.grid, problem.terms

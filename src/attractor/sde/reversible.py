@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import torch
 
+from attractor._core.errors import refuse_second_order
 from attractor.sde.adjoint import AdjointProblem
 from attractor.sde.grid import step_noise
 from attractor.sde.loop import integrate_fixed
@@ -63,6 +64,7 @@ class _Reversible(torch.autograd.Function):
 
     @staticmethod
     def backward(ctx, grad_ys):
+        refuse_second_order("sdeint(adjoint='reversible')", "Use adjoint='direct' for exact second derivatives.")
         problem: AdjointProblem = ctx.problem
         ys, yhat, _, _ = ctx.saved_tensors
         grid, terms, solver, params = problem.grid, problem.terms, problem.solver, problem.params

@@ -19,6 +19,8 @@ import weakref
 
 import torch
 
+from attractor._core import small_linalg
+
 
 class _BufferPool:
     """Zeroed CPU buffers handed out to rings and taken back when the ring is collected.
@@ -157,7 +159,7 @@ def small_solve(matrix: torch.Tensor, rhs: torch.Tensor) -> torch.Tensor:
     falls back to its plain (Picard) part. (LAPACK's batched LU is the cheapest small solve on
     CPU here: a hand-written elimination or Cholesky takes more ops than it saves.)
     """
-    solution = torch.linalg.solve_ex(matrix, rhs)[0]
+    solution = small_linalg.solve_ex(matrix, rhs)[0]
     if torch.is_grad_enabled():
         return torch.nan_to_num(solution, nan=0.0, posinf=0.0, neginf=0.0)
     return solution.nan_to_num_(nan=0.0, posinf=0.0, neginf=0.0)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Any
 
 import torch
 
+from attractor._core import small_linalg
 from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
 from attractor._core.validation import (
@@ -68,10 +70,10 @@ def solve_equilibrium(
             f"`args` must be a tuple of extra arguments for `{fn_name}`; got {type(args).__name__}."
         )
     solver = resolve("solver", solver, SOLVERS, FixedPointSolver)
-    tol = check_tol("tol", tol, first.dtype)
+    norm = check_choice("norm", norm, NORMS)
+    tol = _low_precision_floor(z0, batch_ndim, norm) if tol is None else check_tol("tol", tol, first.dtype)
     rtol = check_positive("rtol", rtol, allow_zero=True)
     max_steps = check_int("max_steps", max_steps, minimum=1)
-    norm = check_choice("norm", norm, NORMS)
     backward = check_choice("backward", backward, BACKWARD_MODES)
     options = BackwardOptions(
         mode=backward,
@@ -141,6 +143,22 @@ def solve_equilibrium(
             "or pass on_failure='status' to inspect the per-sample status instead.",
         )
     return sol
+
+
+def _low_precision_floor(z0, batch_ndim: int, norm: str) -> float:
+    """The default ``tol``: the dtype's (``check_tol``), raised for float16/bfloat16 to what
+    round-off allows. Each entry of the residual ``f(z) - z`` carries about ``eps`` of
+    round-off, so an l2 norm over ``n`` entries cannot fall much below ``eps sqrt(n)``; asking
+    for less (bfloat16's table value is 1e-2, its eps 7.8e-3) leaves wide layers unable ever
+    to converge."""
+    first = z0[0] if isinstance(z0, tuple) else z0
+    tol = check_tol("tol", None, first.dtype)
+    if first.dtype not in small_linalg.LOW_PRECISION:
+        return tol
+    parts = z0 if isinstance(z0, tuple) else (z0,)
+    n = sum(math.prod(p.shape[batch_ndim:]) for p in parts)
+    per_entry = 4 * torch.finfo(first.dtype).eps
+    return max(tol, per_entry * (math.sqrt(n) if norm == "l2" else 1.0))
 
 
 def _empty_batch(problem: Problem, packer: Packer, z0, solver, trajectory: bool) -> EquilibriumSolution:

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from attractor._core import small_linalg
 from attractor._core.lookup import resolve
 from attractor._core.status import Status
 from attractor.equilibrium._base import FixedPointSolver
@@ -94,7 +95,7 @@ def solve_adjoint(
     if method == "dense":
         J = lin.jacobian()
         eye = torch.eye(J.shape[-1], dtype=J.dtype, device=J.device)
-        u, info = torch.linalg.solve_ex(eye - J.transpose(1, 2), g.unsqueeze(2))
+        u, info = small_linalg.solve_ex(eye - J.transpose(1, 2), g.unsqueeze(2))
         u = u.squeeze(2)
         residual = torch.linalg.vector_norm(g + lin.vjp(u) - u, dim=1)
         solved = (info == 0) & (residual <= threshold)

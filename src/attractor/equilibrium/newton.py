@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from attractor._core import small_linalg
 from attractor._core.status import Status
 from attractor._core.validation import check_choice, check_in_range, check_int
 from attractor.equilibrium._base import FixedPointSolver, Iterate
@@ -113,7 +114,7 @@ class Newton(FixedPointSolver):
         batch, n = it.z.shape
         jacobian = materialize(lambda v: problem.jvp(it.z, v, count=0), batch, n, it.z)
         problem.njvp += n
-        direction, info = torch.linalg.solve_ex(jacobian, -it.r.unsqueeze(2))
+        direction, info = small_linalg.solve_ex(jacobian, -it.r.unsqueeze(2))
         direction = direction.squeeze(2)
         failed = (info != 0) | ~torch.isfinite(direction).all(dim=1)
         return torch.where(failed[:, None], torch.zeros_like(direction), direction), failed

@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from attractor._core import small_linalg
 from attractor._core.status import Status
 from attractor.linalg._problem import LinearProblem
 from attractor.linalg._result import LinearSolution
@@ -49,7 +50,7 @@ def dense_solve(
     batch, n = prob.b.shape
     A = materialize(prob.matvec, batch, n, prob.b)
     prob.matvecs = n
-    x, info = torch.linalg.solve_ex(A, prob.b.unsqueeze(2))
+    x, info = small_linalg.solve_ex(A, prob.b.unsqueeze(2))
     x = x.squeeze(2)
     residual = torch.linalg.vector_norm(prob.b - torch.bmm(A, x.unsqueeze(2)).squeeze(2), dim=1)
     solved = (info == 0) & (residual <= prob.threshold)

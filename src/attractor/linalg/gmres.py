@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from attractor._core import small_linalg
 from attractor._core.status import Status, new_status
 from attractor._core.validation import check_int
 from attractor.linalg._batch import combine, project, safe_divide
@@ -191,5 +192,5 @@ class _Cycle:
         # columns past a sample's own step count become identity columns, so its y ends in zeros
         R = torch.where(use[:, None, :], R, self.eye[:k, :k])
         g = torch.where(use, g, torch.zeros_like(g))
-        y = torch.linalg.solve_triangular(R, g.unsqueeze(2), upper=True)
+        y = small_linalg.solve_triangular(R, g.unsqueeze(2), upper=True)
         return combine(y.squeeze(2), self.basis.matrix(k), x)

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from attractor._core import small_linalg
 from attractor._core.validation import check_choice, check_in_range, check_int
 from attractor.nn.activations import get_activation
 
@@ -34,10 +35,10 @@ NORMS = ("spectral", "inf", "fro")
 def induced_norm(weight: torch.Tensor, norm: str) -> torch.Tensor:
     """The norm of a square matrix used by :class:`Contractive` (see module docstring)."""
     if norm == "spectral":
-        return torch.linalg.matrix_norm(weight, ord=2)
+        return small_linalg.matrix_norm(weight, ord=2)
     if norm == "inf":
-        return torch.linalg.matrix_norm(weight, ord=float("inf"))
-    return torch.linalg.matrix_norm(weight, ord="fro")
+        return small_linalg.matrix_norm(weight, ord=float("inf"))
+    return small_linalg.matrix_norm(weight, ord="fro")
 
 
 class Contractive(nn.Module):

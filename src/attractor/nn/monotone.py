@@ -19,6 +19,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from attractor._core import small_linalg
 from attractor._core.validation import check_int, check_positive
 
 # Proximal operators prox^α_g whose value does not depend on α: indicators of convex sets
@@ -88,7 +89,7 @@ class MonotoneCell(nn.Module):
         """Smallest eigenvalue of the symmetric part of ``I - W`` (at least ``m`` by construction)."""
         eye = torch.eye(self.features, dtype=self.A.dtype, device=self.A.device)
         k = eye - self.weight()
-        return torch.linalg.eigvalsh(0.5 * (k + k.T)).min()
+        return small_linalg.eigvalsh(0.5 * (k + k.T)).min()
 
     def forward(self, z: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         return self.prox(z @ self.weight().T + self.input(x), 1.0)

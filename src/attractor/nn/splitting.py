@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import torch
 
+from attractor._core import small_linalg
 from attractor._core.validation import check_positive
 from attractor.nn.deq import SolverProblem
 
@@ -59,11 +60,11 @@ class ForwardBackward(Splitting):
     """
 
     def step_size(self, k: torch.Tensor, m: float) -> float:
-        lipschitz = float(torch.linalg.matrix_norm(k, ord=2))
+        lipschitz = float(small_linalg.matrix_norm(k, ord=2))
         if self.alpha is None:
             return m / lipschitz**2
         eye = torch.eye(k.shape[-1], dtype=k.dtype, device=k.device)
-        rate = float(torch.linalg.matrix_norm(eye - self.alpha * k, ord=2))
+        rate = float(small_linalg.matrix_norm(eye - self.alpha * k, ord=2))
         if rate >= 1.0:
             raise ValueError(
                 f"ForwardBackward `alpha`={self.alpha} does not give a contraction: ||I - alpha (I - W)||_2 = "
@@ -98,13 +99,13 @@ class PeacemanRachford(Splitting):
     def step_size(self, k: torch.Tensor, m: float) -> float:
         if self.alpha is not None:
             return self.alpha
-        return 1.0 / float(torch.linalg.matrix_norm(k, ord=2))
+        return 1.0 / float(small_linalg.matrix_norm(k, ord=2))
 
     def problem(self, w: torch.Tensor, c: torch.Tensor, prox: Prox, m: float) -> SolverProblem:
         k = _k_matrix(w)
         alpha = self.step_size(k.detach(), m)
         eye = torch.eye(k.shape[-1], dtype=k.dtype, device=k.device)
-        resolvent = torch.linalg.inv(eye + alpha * k)
+        resolvent = small_linalg.inv(eye + alpha * k)
 
         def step(u: torch.Tensor, c_: torch.Tensor, resolvent_: torch.Tensor) -> torch.Tensor:
             v = 2.0 * prox(u, alpha) - u

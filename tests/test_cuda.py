@@ -329,3 +329,16 @@ def test_empty_batches_and_non_finite_starts_on_cuda():
                                torch.tensor([0.0, 1.0], dtype=F64, device="cuda"), per_sample=per_sample,
                                on_failure="status")
         assert sol.status.tolist() == [int(attractor.Status.NONFINITE)] * 2
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_half_precision_deq_on_cuda(dtype):
+    """Mixed-precision DEQ training: every solver's small solves go through float32."""
+    torch.manual_seed(0)
+    lin = torch.nn.Linear(16, 16).to("cuda", dtype)
+    x = torch.randn(8, 16, device="cuda", dtype=dtype)
+    for solver in ("anderson", "broyden", "newton"):
+        z = DEQ(lambda z, x: torch.tanh(0.5 * lin(z) + x), solver=solver)(x).z
+        assert z.dtype == dtype and z.device.type == "cuda"
+        z.float().sum().backward()
+        assert torch.isfinite(lin.weight.grad.float()).all()

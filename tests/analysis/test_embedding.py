@@ -94,6 +94,7 @@ def test_a_circle_needs_two_dimensions():
         (lambda: delay_embed(torch.zeros(2, 2, 2), 2, 1), "shape"),
         (lambda: mutual_information(torch.zeros(10), 20), "`max_lag`"),
         (lambda: choose_delay(torch.zeros(100), method="fft"), "`method`"),
+        (lambda: choose_delay(torch.zeros(100)), "constant"),
         (lambda: false_nearest_neighbors(torch.randn(30), 5, max_dim=5), "too short"),
     ],
 )

@@ -116,6 +116,12 @@ def test_parameters_override_and_references_clear():
         get("lorenz", gamma=1.0)
 
 
+@pytest.mark.parametrize("value", ["x", None, True, [1.0]])
+def test_parameter_values_must_be_numbers_or_tensors(value):
+    with pytest.raises(TypeError, match="parameter `sigma` of `lorenz` must be a real number or a tensor"):
+        get("lorenz", sigma=value)
+
+
 def test_tensor_parameters_broadcast_over_the_batch_and_carry_gradients():
     rho = torch.tensor([28.0, 35.0], dtype=torch.float64, requires_grad=True)
     s = get("lorenz", rho=rho)

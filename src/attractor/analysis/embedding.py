@@ -101,6 +101,8 @@ def choose_delay(x: torch.Tensor, *, method: str = "mi", max_lag: int | None = N
     first zero crossing of the autocorrelation (``"acf"``)."""
     x = time_series(x)
     method = check_choice("method", method, ["mi", "acf"])
+    if bool((x == x.reshape(-1)[0]).all()):
+        raise ValueError("`x` is constant: it has no correlation time to choose a delay from.")
     if method == "acf":
         return autocorrelation_time(x)
     if max_lag is None:

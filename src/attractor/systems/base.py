@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -182,6 +183,11 @@ class System:
                 f"`{self.name}` has no parameter(s) {unknown}; its parameters are "
                 f"{sorted(self.defaults)}."
             )
+        for key, value in params.items():
+            ok = isinstance(value, torch.Tensor) or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+            if not ok:
+                raise TypeError(f"parameter `{key}` of `{self.name}` must be a real number or a tensor; "
+                                f"got {type(value).__name__} {value!r}.")
         merged = {**self.params, **params}
         new = dataclasses.replace(self, params=merged)
         if not new.uses_defaults:

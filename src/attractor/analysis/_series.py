@@ -23,3 +23,9 @@ def time_series(
     if x.shape[0] < min_length:
         raise ValueError(f"`{name}` needs at least {min_length} time steps; got shape {tuple(x.shape)}.")
     return x
+
+
+def reject_constant(x: torch.Tensor, name: str, why: str) -> None:
+    """Raise if every entry of ``x`` is the same: ``why`` says what a constant series lacks."""
+    if x.numel() and bool((x == x.reshape(-1)[0]).all()):
+        raise ValueError(f"`{name}` is constant: {why}.")

@@ -15,7 +15,7 @@ import math
 import torch
 
 from attractor._core.validation import check_choice, check_int, check_positive
-from attractor.analysis._series import time_series
+from attractor.analysis._series import reject_constant, time_series
 from attractor.analysis.neighbors import nearest_neighbors
 
 
@@ -101,8 +101,7 @@ def choose_delay(x: torch.Tensor, *, method: str = "mi", max_lag: int | None = N
     first zero crossing of the autocorrelation (``"acf"``)."""
     x = time_series(x)
     method = check_choice("method", method, ["mi", "acf"])
-    if bool((x == x.reshape(-1)[0]).all()):
-        raise ValueError("`x` is constant: it has no correlation time to choose a delay from.")
+    reject_constant(x, "x", "it has no correlation time to choose a delay from")
     if method == "acf":
         return autocorrelation_time(x)
     if max_lag is None:

@@ -17,6 +17,7 @@ import dataclasses
 import torch
 
 from attractor._core.validation import check_int, check_positive, check_tensor
+from attractor.analysis._series import reject_constant
 from attractor.analysis.embedding import autocorrelation_time, embed
 from attractor.analysis.neighbors import nearest_neighbors
 
@@ -62,8 +63,7 @@ def rosenstein(
     """
     x = check_tensor("x", x, min_dim=1)
     check_positive("dt", dt)
-    if x.numel() and bool((x == x.reshape(-1)[0]).all()):
-        raise ValueError("`x` is constant: there is no divergence of neighbouring states to measure.")
+    reject_constant(x, "x", "there is no divergence of neighbouring states to measure")
     if x.dim() == 1 or dim is not None or delay is not None:
         e = embed(x, dim, delay)
         states, dim_, delay_ = e.values, e.dim, e.delay

@@ -71,7 +71,8 @@ def solve_equilibrium(
         )
     solver = resolve("solver", solver, SOLVERS, FixedPointSolver)
     norm = check_choice("norm", norm, NORMS)
-    tol = _low_precision_floor(z0, batch_ndim, norm) if tol is None else check_tol("tol", tol, first.dtype)
+    packer = Packer(z0, batch_ndim)
+    tol = _default_tol(packer, norm) if tol is None else check_tol("tol", tol, first.dtype)
     rtol = check_positive("rtol", rtol, allow_zero=True)
     max_steps = check_int("max_steps", max_steps, minimum=1)
     backward = check_choice("backward", backward, BACKWARD_MODES)
@@ -95,7 +96,6 @@ def solve_equilibrium(
         raise TypeError(f"`trajectory` must be a bool; got {type(trajectory).__name__}.")
     divergence = check_positive("divergence", divergence)
 
-    packer = Packer(z0, batch_ndim)
     problem = Problem(fn, args, packer, kind, fn_name)
     if packer.batch == 0:
         return _empty_batch(problem, packer, z0, solver, trajectory)
@@ -145,20 +145,17 @@ def solve_equilibrium(
     return sol
 
 
-def _low_precision_floor(z0, batch_ndim: int, norm: str) -> float:
-    """The default ``tol``: the dtype's (``check_tol``), raised for float16/bfloat16 to what
+def _default_tol(packer: Packer, norm: str) -> float:
+    """The dtype's default ``tol`` (``check_tol``), raised for float16/bfloat16 to what
     round-off allows. Each entry of the residual ``f(z) - z`` carries about ``eps`` of
     round-off, so an l2 norm over ``n`` entries cannot fall much below ``eps sqrt(n)``; asking
     for less (bfloat16's table value is 1e-2, its eps 7.8e-3) leaves wide layers unable ever
     to converge."""
-    first = z0[0] if isinstance(z0, tuple) else z0
-    tol = check_tol("tol", None, first.dtype)
-    if first.dtype not in small_linalg.LOW_PRECISION:
+    tol = check_tol("tol", None, packer.dtype)
+    if packer.dtype not in small_linalg.LOW_PRECISION:
         return tol
-    parts = z0 if isinstance(z0, tuple) else (z0,)
-    n = sum(math.prod(p.shape[batch_ndim:]) for p in parts)
-    per_entry = 4 * torch.finfo(first.dtype).eps
-    return max(tol, per_entry * (math.sqrt(n) if norm == "l2" else 1.0))
+    per_entry = 4 * torch.finfo(packer.dtype).eps
+    return max(tol, per_entry * (math.sqrt(packer.n) if norm == "l2" else 1.0))
 
 
 def _empty_batch(problem: Problem, packer: Packer, z0, solver, trajectory: bool) -> EquilibriumSolution:

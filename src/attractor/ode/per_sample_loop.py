@@ -18,7 +18,7 @@ from attractor.ode.events import EventTracker
 from attractor.ode.implicit_base import stage_failure_status, use_fixed_steps
 from attractor.ode.interpolation import DenseInterpolation, DenseRecorder
 from attractor.ode.outputs import PerSampleOutputs
-from attractor.ode.problem import Problem, RawSolution
+from attractor.ode.problem import Problem, RawSolution, mark_nonfinite
 
 
 def solve_per_sample(p: Problem, f0: torch.Tensor, *, tape: bool = False) -> RawSolution:
@@ -143,8 +143,7 @@ def solve_per_sample(p: Problem, f0: torch.Tensor, *, tape: bool = False) -> Raw
         active = still
         running = bool(flags[0])
     stepper.release(work)
-    finite = torch.isfinite(y.detach().view(B, -1)).all(-1)
-    status = torch.where(finite, status, int(Status.NONFINITE))
+    status = mark_nonfinite(status, y, B)
     status = stage_failure_status(work, status)
     ys = outputs.result(y)
     dense_out = None

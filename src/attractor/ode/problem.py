@@ -8,6 +8,8 @@ from typing import Any
 
 import torch
 
+from attractor._core.status import Status
+from attractor._core.validation import all_finite
 from attractor.ode.controller import PIController
 from attractor.ode.events import Event
 from attractor.ode.field import VectorField
@@ -71,3 +73,12 @@ class RawSolution:
     dense: Any = None
     tape: Any = None
     last_dt: Any = None
+
+
+def mark_nonfinite(codes: torch.Tensor, y: torch.Tensor, batch: int) -> torch.Tensor:
+    """``codes`` with ``NONFINITE`` for the samples whose final state holds NaN/inf (the
+    entrywise test runs only when one sum says some entry is not finite)."""
+    y = y.detach()
+    if all_finite(y):
+        return codes
+    return torch.where(torch.isfinite(y.view(batch, -1)).all(-1), codes, int(Status.NONFINITE))

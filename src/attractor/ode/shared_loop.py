@@ -14,7 +14,6 @@ import math
 import torch
 
 from attractor._core.status import Status
-from attractor._core.validation import all_finite
 from attractor.ode.compiled import fused_step
 from attractor.ode.controller import initial_step_size
 from attractor.ode.error_norm import ErrorNorm
@@ -22,7 +21,7 @@ from attractor.ode.events import EventTracker
 from attractor.ode.implicit_base import stage_failure_status, use_fixed_steps
 from attractor.ode.interpolation import DenseInterpolation, DenseRecorder
 from attractor.ode.outputs import PerSampleOutputs, SharedOutputs
-from attractor.ode.problem import Problem, RawSolution
+from attractor.ode.problem import Problem, RawSolution, mark_nonfinite
 
 
 def min_step(p: Problem, t0: float, t1: float) -> float:
@@ -171,8 +170,7 @@ def solve_shared(p: Problem, f0: torch.Tensor, *, tape: bool = False, error_norm
         # which samples made the last trial non-finite
         ratios, _ = norm(step.error, abs_y, step.y)
         codes = torch.where(torch.isfinite(ratios), int(Status.STEP_SIZE_TOO_SMALL), codes)
-    if not all_finite(y.detach()):
-        codes = torch.where(torch.isfinite(y.detach().view(B, -1)).all(-1), codes, int(Status.NONFINITE))
+    codes = mark_nonfinite(codes, y, B)
     codes = stage_failure_status(work, codes)
     if events is not None:
         codes = torch.where(events.stopped & (codes == int(Status.SUCCESS)), int(Status.EVENT), codes)

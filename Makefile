@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 # The CPU build of torch; an unpinned torch would pull a multi-GB CUDA build.
 TORCH_PIN ?= torch==2.13.0
 STAMP := $(VENV)/.installed
+# peers whose declared dependencies would pull torchvision and a CUDA torch (see pyproject.toml)
+NODEPS_PEERS ?= torchcfm==1.0.7 k-diffusion==0.1.1.post1
 
 .PHONY: venv demo test test-slow bench clean
 
@@ -13,6 +15,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q $(TORCH_PIN)
 	$(PY) -m pip install -q -e '.[test,demo,plot,bench]'
+	$(PY) -m pip install -q --no-deps $(NODEPS_PEERS)
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -35,6 +35,7 @@ _SUBPACKAGES = (
     "systems",
     "analysis",
     "games",
+    "transport",
 )
 
 __all__ = ["ConvergenceError", "Status", "__version__", *_EXPORTS, *_SUBPACKAGES]

@@ -20,6 +20,15 @@ def test_exact_ot_is_the_optimal_permutation():
     torch.testing.assert_close(x1[c], b)  # labels travel with their samples
 
 
+def test_pot_backend_finds_the_same_matching():
+    pytest.importorskip("ot")
+    g = torch.Generator().manual_seed(5)
+    x0, x1 = torch.randn(64, 2, generator=g), torch.randn(64, 2, generator=g)
+    _, a, _ = tr.ExactOTCoupling()(x0, x1)
+    _, b, _ = tr.ExactOTCoupling(backend="pot")(x0, x1)
+    torch.testing.assert_close(((x0 - a) ** 2).sum(), ((x0 - b) ** 2).sum())
+
+
 def test_sinkhorn_marginals_batch_and_limit():
     g = torch.Generator().manual_seed(1)
     x, y = torch.randn(3, 20, 2, generator=g), torch.randn(3, 20, 2, generator=g) + 1
@@ -53,7 +62,7 @@ def test_sinkhorn_coupling_draws_from_the_plan():
     g = torch.Generator().manual_seed(3)
     x0 = torch.randn(64, 2, generator=g)
     x1 = x0 + 0.01 * torch.randn(64, 2, generator=g)  # a near-identity optimal plan
-    a, b, _ = tr.SinkhornCoupling(reg=1e-3)(x0, x1, generator=g)
+    _, b, _ = tr.SinkhornCoupling(reg=1e-3)(x0, x1, generator=g)
     assert float((b - x1).abs().max()) < 1e-12  # small reg: each x0 meets its own partner
     _, b2, _ = tr.SinkhornCoupling(reg=100.0)(x0, x1, generator=g)
     assert int((b2 == x1).all(-1).sum()) < 20  # large reg: nearly independent

@@ -37,7 +37,7 @@ def test_gradient_of_a_linear_flow_matches_its_closed_form():
     """v = W x moves N(0, I) to N(0, e^W e^W^T): log p_1(x) = log N(e^{-W} x) - tr W."""
     W = torch.tensor([[0.3, -0.4], [0.2, -0.1]], requires_grad=True)
     x = torch.randn(5, 2, generator=torch.Generator().manual_seed(0))
-    net = lambda y, t: y @ W.T  # noqa: E731
+    net = lambda y, t: y @ W.T
     out = tr.log_likelihood(net, x, path=tr.LinearPath(), rtol=1e-10, atol=1e-10)
     z = x @ torch.linalg.matrix_exp(-W).T
     exact = -0.5 * (z**2).sum(-1) - math.log(2 * math.pi) - torch.trace(W)

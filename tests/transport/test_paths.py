@@ -6,6 +6,7 @@ import pytest
 import torch
 
 import attractor.transport as tr
+
 from .problems import ALL_PATHS
 
 TIMES = torch.linspace(0.03, 0.97, 11, dtype=torch.float64)
@@ -64,7 +65,7 @@ def test_published_schedule_values():
     cos = tr.VPPath("cosine")
     assert float(cos.signal(0.0)) < 1e-15 and float(cos.noise(1.0)) == 0.0
     c = 0.008  # Nichol & Dhariwal's f(t)/f(0) at diffusion time 0.5
-    f = lambda u: math.cos((u + c) / (1 + c) * math.pi / 2) ** 2  # noqa: E731
+    f = lambda u: math.cos((u + c) / (1 + c) * math.pi / 2) ** 2
     assert math.isclose(float(cos.signal(0.5)) ** 2, f(0.5) / f(0.0), rel_tol=1e-12)
     edm = tr.EDMPath(sigma_min=0.002, sigma_max=80, rho=7)
     assert math.isclose(float(edm.noise(0.0)), 80.0) and math.isclose(float(edm.noise(1.0)), 0.002)

@@ -1,6 +1,5 @@
 """Training: a small flow-matching model learns a 1-D mixture."""
 
-import math
 
 import pytest
 import torch

@@ -8,7 +8,7 @@ import time
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the end-to-end demo (DEQ classifier, neural ODE, chaos invariants, games)")
+    p = sub.add_parser("demo", help="run the end-to-end demo (DEQ classifier, neural ODE, chaos invariants, games, flow matching)")
     p.add_argument("--quick", action="store_true", help="a shorter run (fewer epochs), for smoke tests")
     p.add_argument(
         "--only", action="append", default=None, metavar="PART", help="run only this part (repeatable)"

@@ -9,4 +9,5 @@ PARTS = [
     "neural_ode_spiral",
     "chaos_invariants",
     "game_equilibria",
+    "transport_flow_matching",
 ]

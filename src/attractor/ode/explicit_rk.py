@@ -110,10 +110,13 @@ class ExplicitRungeKutta(AbstractStepper):
     def init(self, field, t0, y0, f0, work) -> Any:
         return f0
 
-    def step(self, field, t, h, y, state, work) -> Step:
+    def step(self, field, t, h, y, state, work, closing: bool = True) -> Step:
+        """One step; ``closing=False`` skips the appended last stage ``f(t + h, y_1)``: the loops
+        ask for that on the last fixed step when nothing reads the end-point slope (no error
+        estimate, dense output or events), which saves one evaluation per solve."""
         if isinstance(work, _Buffers):
-            return self._step_buffered(field, t, h, y, state, work)
-        return self._step_functional(field, t, h, y, state, work)
+            return self._step_buffered(field, t, h, y, state, work, closing)
+        return self._step_functional(field, t, h, y, state, work, closing)
 
     def dense_stages(self, field, t, h, y, step, work) -> torch.Tensor:
         coeffs = work.coeffs if isinstance(work, _Buffers) else work
@@ -143,7 +146,7 @@ class ExplicitRungeKutta(AbstractStepper):
         return norms[0]
 
     # -- the two implementations of a step ---------------------------------------------------
-    def _step_buffered(self, field, t, h, y, f0, work: _Buffers) -> Step:
+    def _step_buffered(self, field, t, h, y, f0, work: _Buffers, closing: bool = True) -> Step:
         coeffs = work.coeffs
         s = coeffs.stages
         times = _stage_times(field, t, h, coeffs.c)
@@ -156,6 +159,8 @@ class ExplicitRungeKutta(AbstractStepper):
             else:
                 yi, yv = work.Y[i], work.Yv[i]
             torch.addmv(y, work.KT[i], coeffs.a[i], out=yi)
+            if i == s - 1 and not closing:
+                return Step(yi, None, work.Ks, None)
             k = field(times[i], yv)
             torch.mul(k, h, out=work.Kv[i])
         error = None
@@ -163,7 +168,7 @@ class ExplicitRungeKutta(AbstractStepper):
             error = torch.mm(coeffs.error, work.Ks, out=work.err)
         return Step(yi, error, work.Ks, k)
 
-    def _step_functional(self, field, t, h, y, f0, coeffs: _Coefficients) -> Step:
+    def _step_functional(self, field, t, h, y, f0, coeffs: _Coefficients, closing: bool = True) -> Step:
         # K holds the h-scaled stage values (no graph): the error estimate and the stage sums
         # read it. With autograd recording, each stage sum is one _StageSum node on the raw
         # slopes k_j (backward: one outer product), instead of in-place copies into K.
@@ -180,6 +185,8 @@ class ExplicitRungeKutta(AbstractStepper):
                 yi = _StageSum.apply(y, coeffs.a[i], h, K, *ks)
             else:
                 yi = torch.addmv(y, K[:i].T, coeffs.a[i])
+            if i == s - 1 and not closing:
+                return Step(yi, None, _RecordedStages(ks, h) if track else K, None)
             k = field(times[i], yi.view(field.shape))
             torch.mul(k.detach(), h, out=Kv[i])
             ks.append(k)

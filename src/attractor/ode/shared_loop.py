@@ -18,6 +18,7 @@ from attractor.ode.compiled import fused_step
 from attractor.ode.controller import initial_step_size
 from attractor.ode.error_norm import ErrorNorm
 from attractor.ode.events import EventTracker
+from attractor.ode.explicit_rk import ExplicitRungeKutta
 from attractor.ode.implicit_base import stage_failure_status, use_fixed_steps
 from attractor.ode.interpolation import DenseInterpolation, DenseRecorder
 from attractor.ode.outputs import PerSampleOutputs, SharedOutputs
@@ -74,6 +75,10 @@ def solve_shared(p: Problem, f0: torch.Tensor, *, tape: bool = False, error_norm
         events = EventTracker(p.events, field, time0, y, B, P, p.event_tol)
     recorder = DenseRecorder(copy=not functional) if p.dense else None
     steps_tape = [] if tape else None
+    # a fixed-step solve needs the closing slope f(t1, y1) of an explicit method only for
+    # dense output, events or a replay
+    skip_closing = (not adaptive and isinstance(stepper, ExplicitRungeKutta) and events is None
+                    and recorder is None and not tape)
     stopped_mask = None  # flat mask of samples stopped by a terminal event
     frozen_y = None
     status = int(Status.SUCCESS)
@@ -103,6 +108,9 @@ def solve_shared(p: Problem, f0: torch.Tensor, *, tape: bool = False, error_norm
             active = None if stopped_mask is None else ~events.stopped
             r, abs_y1 = norm.shared(step.error, abs_y, step.y, p.batch_error, active)
             accept = r <= 1.0
+        elif last and skip_closing and not outputs.inside(t, t1):
+            step = stepper.step(field, t, h, y, state, work, closing=False)  # nothing reads f(t1)
+            accept, abs_y1 = True, None
         else:
             step = stepper.step(field, t, h, y, state, work)
             accept, abs_y1 = True, None

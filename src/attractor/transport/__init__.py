@@ -38,7 +38,14 @@ from attractor.transport.couplings import (
 from attractor.transport.datasets import eight_gaussians, two_moons
 from attractor.transport.exact import MixtureField
 from attractor.transport.field import TransportField, TransportModel
-from attractor.transport.grids import GRIDS, KarrasGrid, LogSNRGrid, QuadraticGrid, TimeGrid, UniformGrid
+from attractor.transport.grids import (
+    GRIDS,
+    KarrasGrid,
+    LogSNRGrid,
+    QuadraticGrid,
+    TimeGrid,
+    UniformGrid,
+)
 from attractor.transport.likelihood import LikelihoodResult, log_likelihood
 from attractor.transport.losses import MinSNRWeighting, TransportLoss
 from attractor.transport.metrics import mmd, sliced_wasserstein, wasserstein2
@@ -63,8 +70,8 @@ from attractor.transport.samplers import (
     GridSampler,
     LinearMultistepSampler,
     ProbabilityFlowODE,
-    SASolver,
     Sampler,
+    SASolver,
     SDESampler,
     UniPC,
 )
@@ -73,14 +80,15 @@ from attractor.transport.time_sampling import LogitNormalTime, TimeSampler, Unif
 from attractor.transport.training import TrainingHistory, train
 
 __all__ = [
-    "Coupling",
     "DDIM",
+    "GRIDS",
+    "PREDICTIONS",
+    "Coupling",
     "DPMSolverPP",
     "DataDependentCoupling",
     "EDMHeun",
     "EDMPath",
     "ExactOTCoupling",
-    "GRIDS",
     "GaussianMixture",
     "GridSampler",
     "IndependentCoupling",
@@ -92,7 +100,6 @@ __all__ = [
     "LogitNormalTime",
     "MinSNRWeighting",
     "MixtureField",
-    "PREDICTIONS",
     "Path",
     "ProbabilityFlowODE",
     "QuadraticGrid",

@@ -119,7 +119,7 @@ class MixtureField(TransportField):
                 s = s.reshape(-1, 1) if s.dim() else s
                 return s * (r.unsqueeze(-1) * white).sum(-2)
             return (r.unsqueeze(-1) * g * white).sum(-2)  # E[z | x]
-        da, db, dg = self.path.derivatives(tt)
+        da, db, _ = self.path.derivatives(tt)
         gain = da * a * S + db * b * T + self.path.gamma_dgamma(tt)
         return self._expect(r, da * mu + db * nu, gain, white)
 

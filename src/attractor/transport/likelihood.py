@@ -82,8 +82,11 @@ def log_likelihood(model: Any, x: torch.Tensor, *, path: Path | None = None, pre
     if divergence == "exact" and probes != 1:
         raise ValueError("`probes` applies to divergence='hutchinson' only.")
     if prior_log_prob is None:
+        if not field_.path.gaussian_source:
+            raise ValueError(f"{field_.path!r} has a data source: pass `prior_log_prob`, the log-density "
+                             "of the source distribution.")
         scale = float(field_.path.noise(t_start))
-        prior_log_prob = lambda z: gaussian_log_prob(z, scale)  # noqa: E731
+        prior_log_prob = lambda z: gaussian_log_prob(z, scale)
     shape = x.shape
     B = shape[0]
     D = math.prod(shape[1:])

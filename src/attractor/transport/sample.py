@@ -102,10 +102,9 @@ def sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path | None =
         raise ValueError(f"`t_start` must be below `t_end` (samplers run from source to data); got "
                          f"t_start={t_start}, t_end={t_end}.")
     on_failure = check_choice("on_failure", on_failure, ("raise", "status"))
-    if field_.path.gaussian_source and sampler.needs_gaussian_view:
-        if float(field_.path.noise(t_start)) <= 0:
-            raise ValueError(f"`t_start`={t_start} is the data itself (no noise on {field_.path!r}); "
-                             "start where there is noise.")
+    if field_.path.gaussian_source and sampler.needs_gaussian_view and float(field_.path.noise(t_start)) <= 0:
+        raise ValueError(f"`t_start`={t_start} is the data itself (no noise on {field_.path!r}); "
+                         "start where there is noise.")
     problem = SamplingProblem(field_, x, t_start, t_end, cond, generator, bool(trajectory))
     sampler.check(problem)
     if x.shape[0] == 0:

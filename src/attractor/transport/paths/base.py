@@ -165,15 +165,6 @@ class Path(abc.ABC):
         return f"{type(self).__name__}({fields})"
 
 
-def check_unit_time(name: str, t: Any) -> float:
-    """A time in ``[0, 1]`` (the path's domain)."""
-    return check_in_range(name, t, 0.0, 1.0)
-
-
-def zeros_like_time(t: torch.Tensor) -> torch.Tensor:
-    return torch.zeros_like(t)
-
-
 HALF_PI = 0.5 * math.pi
 
 

@@ -10,6 +10,7 @@ them), or for the linear multistep family in :mod:`attractor.transport.samplers.
 from __future__ import annotations
 
 import abc
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -121,13 +122,12 @@ class GridSampler(Sampler):
     explicit increasing sequence of times (``grid=[t_0, ..., t_N]``)."""
 
     default_grid = "logsnr"
-    min_steps = 1
 
     def __init__(self, steps: int | None = None, grid: str | TimeGrid | Sequence[float] | None = None) -> None:
-        self.explicit: list[float] | None = None
+        self._explicit: list[float] | None = None
         if grid is not None and not isinstance(grid, (str, TimeGrid)):
-            self.explicit = _explicit_times(grid)
-            n = len(self.explicit) - 1
+            self._explicit = _explicit_times(grid)
+            n = len(self._explicit) - 1
             if steps is not None and check_int("steps", steps) != n:
                 raise ValueError(f"`steps`={steps} disagrees with the {n} intervals of the explicit `grid`.")
             steps = n
@@ -144,20 +144,25 @@ class GridSampler(Sampler):
             )
 
     @property
+    def min_steps(self) -> int:
+        """The fewest steps the method can take (a multistep method's start-up)."""
+        return 1
+
+    @property
     def nfe(self) -> int:
         """Model evaluations per sample for a solve."""
         return self.steps
 
     def times(self, path: Path, t_start: float, t_end: float) -> list[float]:
-        if self.explicit is not None:
-            if (t_start, t_end) != (self.explicit[0], self.explicit[-1]):
+        if self._explicit is not None:
+            if (t_start, t_end) != (self._explicit[0], self._explicit[-1]):
                 raise ValueError(
-                    f"the explicit grid spans [{self.explicit[0]}, {self.explicit[-1]}] but the "
+                    f"the explicit grid spans [{self._explicit[0]}, {self._explicit[-1]}] but the "
                     f"sampling span is [{t_start}, {t_end}]; pass t_start/t_end to match."
                 )
-            return list(self.explicit)
+            return list(self._explicit)
         times = self.grid.times(path, self.steps, t_start, t_end)
-        if any(b <= a for a, b in zip(times, times[1:])):
+        if any(b <= a for a, b in itertools.pairwise(times)):
             raise ValueError(
                 f"the {self.grid.name} grid of {self.steps} steps on [{t_start:g}, {t_end:g}] repeats "
                 f"times (its noise levels are finer than float64 resolves on {path!r}); use fewer "
@@ -171,7 +176,7 @@ def _explicit_times(grid: Any) -> list[float]:
         values = [float(v) for v in (grid.tolist() if isinstance(grid, torch.Tensor) else grid)]
     except (TypeError, ValueError) as exc:
         raise TypeError(f"`grid` must be a grid name, a TimeGrid or a sequence of times; got {grid!r}.") from exc
-    if len(values) < 2 or any(b <= a for a, b in zip(values, values[1:])):
+    if len(values) < 2 or any(b <= a for a, b in itertools.pairwise(values)):
         raise ValueError(f"an explicit `grid` must hold at least 2 strictly increasing times; got {values[:8]}.")
     if values[0] < 0 or values[-1] > 1:
         raise ValueError(f"an explicit `grid` must lie in [0, 1]; got [{values[0]}, {values[-1]}].")

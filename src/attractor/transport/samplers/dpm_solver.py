@@ -59,14 +59,17 @@ class DPMSolverPP(LinearMultistepSampler):
         self.lower_order_final = bool(lower_order_final)
         if self.order > 3:
             raise ValueError(f"`order` must be 1, 2 or 3; got {order}.")
-        self.min_steps = self.order
         super().__init__(steps, grid)
+
+    @property
+    def min_steps(self) -> int:
+        return self.order
 
     def tables(self, levels):
         A, C, N = [], [], []
         for k in range(len(levels.t) - 1):
             h, b1, ratio = step_ratio(levels, k)
-            p = usable_order(levels, k, self.order, self.lower_order_final)
+            p = usable_order(levels, k, self.order, "dpm" if self.lower_order_final else None)
             phi1 = b1 * neg_expm1(h)
             A.append(ratio)
             N.append(0.0)

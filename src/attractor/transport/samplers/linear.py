@@ -116,17 +116,18 @@ def step_ratio(levels: Levels, k: int) -> tuple[float, float, float]:
     return h, levels.b[k + 1], levels.s[k + 1] / levels.s[k]
 
 
-def usable_order(levels: Levels, k: int, order: int, lower_order_final: bool = False) -> int:
+def usable_order(levels: Levels, k: int, order: int, lower_order_final: str | None = None) -> int:
     """The order step ``k`` can use: limited by the finite-log-SNR history, and 1 for an
     infinite step (to the data, or from pure noise), where only the first-order update is
-    defined. ``lower_order_final`` (grids of fewer than 15 steps): order at most 1 on the last
-    step and 2 on the one before, the stabilization of DPM-Solver++'s reference code."""
+    defined. ``lower_order_final`` stabilizes the last steps as the reference codes do:
+    ``"dpm"`` (DPM-Solver++): on grids of fewer than 15 steps, order at most 1 on the last step
+    and 2 on the one before; ``"unipc"`` (UniPC): at most the number of steps left."""
     h = levels.lam[k + 1] - levels.lam[k]
     if not math.isfinite(h):
         return 1
     p = max(1, min(order, k - levels.first_finite() + 1))
     n = len(levels.t) - 1
-    if lower_order_final and n < 15:
+    if lower_order_final == "unipc" or (lower_order_final == "dpm" and n < 15):
         p = min(p, n - k)
     return p
 

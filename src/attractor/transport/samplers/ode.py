@@ -27,7 +27,7 @@ class ProbabilityFlowODE(Sampler):
 
     Adaptive by default (``solver="dopri5"`` with ``rtol``/``atol``); ``steps=N`` takes ``N``
     fixed steps of a method without error control too (``"euler"``, ``"heun"``,
-    ``"midpoint"``, ``"rk4"``: ``N + 1``, ``2N + 1``, ``2N + 1``, ``4N + 1`` evaluations). The model is
+    ``"midpoint"``, ``"rk4"``: ``N``, ``2N``, ``2N``, ``4N`` evaluations). The model is
     converted to a velocity, so this works on every path, including a non-Gaussian source.
     Further keyword arguments go to :func:`attractor.odeint` (``adjoint=``, ``max_steps=``, ...).
     """
@@ -70,9 +70,8 @@ class ProbabilityFlowODE(Sampler):
 
     @property
     def nfe(self) -> int | None:
-        """Evaluations of a fixed-step solve with a known method (``None`` when adaptive):
-        ``odeint`` evaluates the slope at every step's end, the last one included."""
+        """Evaluations of a fixed-step solve with a known method (``None`` when adaptive)."""
         if self.steps is None or not isinstance(self.solver, str):
             return None
         stages = {"euler": 1, "midpoint": 2, "heun": 2, "ralston": 2, "rk4": 4}.get(self.solver.lower())
-        return None if stages is None else stages * self.steps + 1
+        return None if stages is None else stages * self.steps

@@ -7,7 +7,12 @@ import math
 import numpy as np
 
 from attractor._core.validation import check_int, check_positive
-from attractor.transport.samplers.linear import LinearMultistepSampler, Tables, step_ratio, usable_order
+from attractor.transport.samplers.linear import (
+    LinearMultistepSampler,
+    Tables,
+    step_ratio,
+    usable_order,
+)
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(24)
 
@@ -65,8 +70,11 @@ class SASolver(LinearMultistepSampler):
                 raise ValueError(f"`tau_interval` must be (low, high) with low <= high; got {tau_interval}.")
             tau_interval = (lo, hi)
         self.tau_interval = tau_interval
-        self.min_steps = self.predictor_order
         super().__init__(steps, grid)
+
+    @property
+    def min_steps(self) -> int:
+        return self.predictor_order
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -9,7 +10,13 @@ import torch
 
 from attractor._core.validation import check_positive
 from attractor.transport.field import TransportField
-from attractor.transport.samplers.base import Evaluator, GridSampler, Levels, SamplerOutput, SamplingProblem
+from attractor.transport.samplers.base import (
+    Evaluator,
+    GridSampler,
+    Levels,
+    SamplerOutput,
+    SamplingProblem,
+)
 
 
 class SDESampler(GridSampler):
@@ -89,7 +96,7 @@ class SDESampler(GridSampler):
             return torch.full_like(y, diff[index.get(float(t), len(diff) - 1)])
 
         rounded = ts.tolist()
-        gap = max(b - a for a, b in zip(rounded, rounded[1:])) * (1 + 1e-6)  # one step per interval
+        gap = max(b - a for a, b in itertools.pairwise(rounded)) * (1 + 1e-6)  # one step per interval
         seed = int(torch.randint(0, 2**62, (1,), generator=problem.generator))
         sol = sdeint(drift, diffusion, flat, ts, dt=gap, solver=solver, seed=seed,
                      noise="diagonal", sde_type=sde_type, max_steps=len(times) + 1)

@@ -7,7 +7,12 @@ import math
 import numpy as np
 
 from attractor._core.validation import check_choice, check_int
-from attractor.transport.samplers.linear import LinearMultistepSampler, Tables, step_ratio, usable_order
+from attractor.transport.samplers.linear import (
+    LinearMultistepSampler,
+    Tables,
+    step_ratio,
+    usable_order,
+)
 
 
 class UniPC(LinearMultistepSampler):
@@ -40,8 +45,11 @@ class UniPC(LinearMultistepSampler):
         if self.order > 3:
             raise ValueError(f"`order` must be 1, 2 or 3; got {order}.")
         self.variant = check_choice("variant", variant, ("bh1", "bh2"))
-        self.min_steps = self.order
         super().__init__(steps, grid)
+
+    @property
+    def min_steps(self) -> int:
+        return self.order
 
     def _weights(self, h: float, rks: list[float], p: int):
         """``(rho_p, rho_c, B)`` for a step of order ``p`` with ratios ``rks`` (length p-1)."""
@@ -77,7 +85,7 @@ class UniPC(LinearMultistepSampler):
                 C.append([base])
                 E.append([0.0])
                 continue
-            p = usable_order(levels, k, self.order, self.lower_order_final)
+            p = usable_order(levels, k, self.order, "unipc" if self.lower_order_final else None)
             rks = [(levels.lam[k - i] - levels.lam[k]) / h for i in range(1, p)]
             rho_p, rho_c, B = self._weights(h, rks, p)
             scale = -b1 * B

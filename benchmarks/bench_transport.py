@@ -273,6 +273,7 @@ def sampler_table(problem: Problem, repeats: int, nfes=NFES) -> list[dict]:
     def record(name, library, nfe, fn):
         walls, ratios = [], []
         try:
+            fn()  # warm-up (first-call allocations), untimed, for every library alike
             for _ in range(repeats):
                 start = time.perf_counter()
                 samples, used, model_s, sigma_start = fn()

@@ -53,12 +53,16 @@ class Tables:
 
 
 def combine(terms: list[tuple[float, torch.Tensor]]) -> torch.Tensor:
-    """``sum_i c_i * x_i`` with float coefficients, skipping zeros (few fused operations)."""
+    """``sum_i c_i * x_i`` with float coefficients, skipping zeros: one product, then in-place
+    accumulation into that fresh tensor (safe under autograd)."""
     out = None
     for c, x in terms:
         if c == 0.0:
             continue
-        out = x * c if out is None else torch.add(out, x, alpha=c)
+        if out is None:
+            out = x * c
+        else:
+            out.add_(x, alpha=c)
     if out is None:
         return torch.zeros_like(terms[0][1])
     return out
@@ -88,7 +92,9 @@ class LinearMultistepSampler(GridSampler):
 
 
 def run_tables(tables: Tables, times: list[float], x: torch.Tensor, evaluate, noise, record: bool):
-    """Execute the tables sequentially: one model evaluation per step."""
+    """Execute the tables sequentially: one model evaluation per step. Without a trajectory to
+    record, a step's corrector is folded into the next prediction (``A (x + sum E D) + sum C D``
+    as one combination), so the corrected point is never formed."""
     history: list[torch.Tensor] = []
     depth = tables.history
     trajectory = [x] if record else None
@@ -97,11 +103,18 @@ def run_tables(tables: Tables, times: list[float], x: torch.Tensor, evaluate, no
         D = evaluate(x, times[k])
         history.insert(0, D)
         del history[depth:]
+        coefficients = list(tables.C[k])
+        A = tables.A[k]
         if k > 0 and tables.E is not None:  # correct x_k with the evaluation just made
-            x = combine([(1.0, x), *zip(tables.E[k - 1], history)])
+            E = tables.E[k - 1]
             if record:
+                x = combine([(1.0, x), *zip(E, history)])
                 trajectory[-1] = x
-        terms = [(tables.A[k], x), *zip(tables.C[k], history)]
+            else:
+                width = max(len(E), len(coefficients))
+                coefficients = [(coefficients[j] if j < len(coefficients) else 0.0)
+                                + A * (E[j] if j < len(E) else 0.0) for j in range(width)]
+        terms = [(A, x), *zip(coefficients, history)]
         if tables.N[k] != 0.0:
             terms.append((tables.N[k], noise(x)))
         x = combine(terms)

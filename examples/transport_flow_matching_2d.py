@@ -59,13 +59,17 @@ def main() -> int:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 6))
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 5.5), sharex=True, sharey=True)
         traj = mid.trajectory[:, :300]
-        ax.plot(traj[:, :, 0], traj[:, :, 1], color="olive", alpha=0.2, lw=0.7)
-        ax.scatter(x0[:, 0], x0[:, 1], s=2, c="black", alpha=0.5, label="source (8 Gaussians)")
-        ax.scatter(ode.samples[:, 0], ode.samples[:, 1], s=2, c="tab:blue", alpha=0.6, label="samples")
-        ax.set_aspect("equal")
-        ax.legend(loc="upper right")
+        left.plot(traj[:, :, 0], traj[:, :, 1], color="olive", alpha=0.25, lw=0.7)
+        left.scatter(x0[:, 0], x0[:, 1], s=2, c="black", alpha=0.5)
+        left.set_title("source (8 Gaussians) and midpoint trajectories")
+        right.scatter(data[:, 0], data[:, 1], s=2, c="gray", alpha=0.4, label="data")
+        right.scatter(ode.samples[:, 0], ode.samples[:, 1], s=2, c="tab:blue", alpha=0.6, label="samples")
+        right.set_title("samples (adaptive ODE) and data (two moons)")
+        right.legend(loc="upper right")
+        for ax in (left, right):
+            ax.set_aspect("equal")
         fig.savefig(args.plot, dpi=100)
         print(f"wrote {args.plot}")
     return 0

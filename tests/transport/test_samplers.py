@@ -237,3 +237,10 @@ def test_data_source_flow_with_velocity_model():
     torch.testing.assert_close(out.samples.mean(0), target.mean(), atol=0.08, rtol=0)
     with pytest.raises(ValueError, match="non-Gaussian source"):
         tr.sample(f, x, tr.DDIM(5))
+
+
+def test_empty_batch():
+    f = tr.MixtureField(tr.VPPath(), tr.GaussianMixture.random(2, 2, seed=0))
+    for run in (tr.sample, tr.parallel_sample):
+        out = run(f, torch.zeros(0, 2, dtype=torch.float64), tr.DDIM(5))
+        assert out.samples.shape == (0, 2) and out.nfe == 0 and out.status.shape == (0,)

@@ -20,10 +20,10 @@ from typing import Any
 
 import torch
 
-from attractor._core.validation import check_choice, check_in_range, check_int, check_tensor
+from attractor._core.validation import check_choice, check_int, check_tensor
 from attractor.ode import odeint
 from attractor.transport.paths.base import Path
-from attractor.transport.sample import as_field
+from attractor.transport.sample import as_field, check_span
 from attractor.transport.samplers.ode import check_velocity_span
 
 
@@ -72,10 +72,7 @@ def log_likelihood(model: Any, x: torch.Tensor, *, path: Path | None = None, pre
     """
     field_ = as_field(model, path, prediction)
     x = check_tensor("x", x, min_dim=1)
-    t_start = check_in_range("t_start", t_start, 0.0, 1.0)
-    t_end = check_in_range("t_end", t_end, 0.0, 1.0)
-    if t_start >= t_end:
-        raise ValueError(f"`t_start` must be below `t_end`; got {t_start} and {t_end}.")
+    t_start, t_end = check_span(t_start, t_end)
     check_velocity_span(field_.path, t_start, t_end)
     divergence = check_choice("divergence", divergence, ("exact", "hutchinson"))
     probes = check_int("probes", probes)

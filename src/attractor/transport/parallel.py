@@ -21,13 +21,11 @@ from typing import Any
 
 import torch
 
-from attractor._core.errors import raise_if_failed
-from attractor._core.status import Status
-from attractor._core.validation import check_choice, check_in_range, check_int, check_tensor
+from attractor._core.validation import check_choice, check_int
 from attractor.equilibrium import fixed_point
 from attractor.transport.paths.base import Path
-from attractor.transport.sample import SampleResult, as_field
-from attractor.transport.samplers.base import Evaluator, Sampler, SamplingProblem
+from attractor.transport.sample import SampleResult, empty_result, finish, make_problem
+from attractor.transport.samplers.base import Evaluator, Sampler, SamplerOutput
 from attractor.transport.samplers.edm import EDMHeun, HeunStep, heun_step
 from attractor.transport.samplers.linear import LinearMultistepSampler
 
@@ -101,23 +99,15 @@ def parallel_sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path
         As :func:`~attractor.transport.sample`; ``stats`` adds ``calls`` (batched model calls,
         the parallel depth), ``iterations`` per window and ``windows``.
     """
-    field_ = as_field(model, path, prediction)
-    x = check_tensor("x", x, min_dim=1)
-    t_start = check_in_range("t_start", t_start, 0.0, 1.0)
-    t_end = check_in_range("t_end", t_end, 0.0, 1.0)
-    if t_start >= t_end:
-        raise ValueError(f"`t_start` must be below `t_end`; got {t_start} and {t_end}.")
-    if isinstance(sampler, LinearMultistepSampler):
-        kind = "linear"
-    elif isinstance(sampler, EDMHeun):
-        kind = "heun"
-    else:
+    if not isinstance(sampler, (LinearMultistepSampler, EDMHeun)):
         raise TypeError(f"parallel sampling supports DDIM, DPMSolverPP, SASolver and EDMHeun; got "
                         f"{type(sampler).__name__}.")
+    kind = "linear" if isinstance(sampler, LinearMultistepSampler) else "heun"
     backward = check_choice("backward", backward, ("implicit", "unroll", "none"))
     on_failure = check_choice("on_failure", on_failure, ("raise", "status"))
-    problem = SamplingProblem(field_, x, t_start, t_end, cond, generator, bool(trajectory))
-    sampler.check(problem)
+    problem = make_problem(model, x, sampler, path, prediction, t_start, t_end, cond, generator, trajectory)
+    if problem.batch == 0:
+        return empty_result(problem)
     evaluate = problem.evaluator(sampler.prediction if kind == "linear" else "data")
     windowed = WindowEvaluator(evaluate, cond)
     options = {"solver": solver, "tol": tol, "backward": backward, "norm": "rms",
@@ -136,19 +126,11 @@ def parallel_sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path
     K = n if window is None else check_int("window", window)
     max_iters = 2 * K + 2 if max_iters is None else check_int("max_iters", max_iters)
     states, iterations, statuses = chain.solve(K, max_iters, options)
-    samples = states[-1]
-    finite = torch.isfinite(samples.detach().reshape(samples.shape[0], -1)).all(-1)
-    status = torch.where(finite, int(Status.SUCCESS), int(Status.NONFINITE))
-    for s in statuses:  # a window that did not converge fails its samples
-        status = torch.where((s != int(Status.SUCCESS)) & (status == int(Status.SUCCESS)), s, status)
     stats = {"nfe": evaluate.nfe, "calls": evaluate.calls, "steps": n, "windows": len(iterations),
              "iterations": iterations}
-    traj = torch.stack(states) if trajectory else None
-    result = SampleResult(samples, evaluate.nfe, status, times, traj, stats)
-    if on_failure == "raise":
-        raise_if_failed("parallel_sample", status, {"iterations": iterations}, solution=result,
-                        hint="Raise max_iters, loosen tol, use smaller windows, or try solver='anderson'.")
-    return result
+    out = SamplerOutput(states[-1], times, states if trajectory else None, stats)
+    return finish("parallel_sample", out, on_failure, failed=statuses,
+                  hint="Raise max_iters, loosen tol, use smaller windows, or try solver='anderson'.")
 
 
 class _LinearChain:

@@ -91,33 +91,59 @@ def sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path | None =
         ``"raise"`` raises :class:`attractor.ConvergenceError` when a sample is not finite;
         ``"status"`` reports it in ``status``.
     """
+    problem = make_problem(model, x, sampler, path, prediction, t_start, t_end, cond, generator, trajectory)
+    on_failure = check_choice("on_failure", on_failure, ("raise", "status"))
+    if x.shape[0] == 0:
+        return empty_result(problem)
+    out = sampler.run(problem)
+    return finish("sample", out, on_failure, hint="A sampler step blew up: use more steps, a lower-order "
+                  "sampler, or check the model near t_start/t_end.")
+
+
+def check_span(t_start: Any, t_end: Any) -> tuple[float, float]:
+    """``0 <= t_start < t_end <= 1``: samplers and likelihoods run from source to data."""
+    t_start = check_in_range("t_start", t_start, 0.0, 1.0)
+    t_end = check_in_range("t_end", t_end, 0.0, 1.0)
+    if t_start >= t_end:
+        raise ValueError(f"`t_start` must be below `t_end` (from the source to the data); got "
+                         f"t_start={t_start}, t_end={t_end}.")
+    return t_start, t_end
+
+
+def make_problem(model, x, sampler, path, prediction, t_start, t_end, cond, generator,
+                 trajectory) -> SamplingProblem:
+    """The validated :class:`SamplingProblem` of :func:`sample` and :func:`parallel_sample`."""
     field_ = as_field(model, path, prediction)
     x = check_tensor("x", x, min_dim=1)
     if not isinstance(sampler, Sampler):
         raise TypeError(f"`sampler` must be a transport Sampler (e.g. DPMSolverPP(steps=10)); got "
                         f"{type(sampler).__name__}.")
-    t_start = check_in_range("t_start", t_start, 0.0, 1.0)
-    t_end = check_in_range("t_end", t_end, 0.0, 1.0)
-    if t_start >= t_end:
-        raise ValueError(f"`t_start` must be below `t_end` (samplers run from source to data); got "
-                         f"t_start={t_start}, t_end={t_end}.")
-    on_failure = check_choice("on_failure", on_failure, ("raise", "status"))
+    t_start, t_end = check_span(t_start, t_end)
     if field_.path.gaussian_source and sampler.needs_gaussian_view and float(field_.path.noise(t_start)) <= 0:
         raise ValueError(f"`t_start`={t_start} is the data itself (no noise on {field_.path!r}); "
                          "start where there is noise.")
     problem = SamplingProblem(field_, x, t_start, t_end, cond, generator, bool(trajectory))
     sampler.check(problem)
-    if x.shape[0] == 0:
-        return SampleResult(x.clone(), 0, torch.zeros(0, dtype=torch.long, device=x.device),
-                            [t_start, t_end], stats={"nfe": 0, "calls": 0, "steps": 0})
-    out = sampler.run(problem)
+    return problem
+
+
+def empty_result(problem: SamplingProblem) -> SampleResult:
+    """An empty batch: nothing to sample, no model call."""
+    x = problem.x
+    return SampleResult(x.clone(), 0, torch.zeros(0, dtype=torch.long, device=x.device),
+                        [problem.t_start, problem.t_end], stats={"nfe": 0, "calls": 0, "steps": 0})
+
+
+def finish(what: str, out: Any, on_failure: str, hint: str, failed: list[torch.Tensor] = ()) -> SampleResult:
+    """The result of a sampler's output: non-finite samples (and samples whose ``failed``
+    status is not a success) get a failure status, raised with ``on_failure="raise"``."""
     samples = out.samples
     finite = torch.isfinite(samples.detach().reshape(samples.shape[0], -1)).all(-1)
     status = torch.where(finite, int(Status.SUCCESS), int(Status.NONFINITE))
+    for s in failed:
+        status = torch.where((s != int(Status.SUCCESS)) & (status == int(Status.SUCCESS)), s, status)
     traj = torch.stack(out.trajectory) if out.trajectory is not None else None
     result = SampleResult(samples, int(out.stats["nfe"]), status, out.times, traj, out.stats)
     if on_failure == "raise":
-        raise_if_failed("sample", status, {"nfe": result.nfe}, solution=result,
-                        hint="A sampler step blew up: use more steps, a lower-order sampler, or "
-                        "check the model near t_start/t_end.")
+        raise_if_failed(what, status, {"nfe": result.nfe}, solution=result, hint=hint)
     return result

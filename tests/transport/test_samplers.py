@@ -244,3 +244,14 @@ def test_empty_batch():
     for run in (tr.sample, tr.parallel_sample):
         out = run(f, torch.zeros(0, 2, dtype=torch.float64), tr.DDIM(5))
         assert out.samples.shape == (0, 2) and out.nfe == 0 and out.status.shape == (0,)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: tr.ProbabilityFlowODE("euler", steps=5, rtol=1e-3),
+    lambda: tr.SDESampler(5, epsilon=0.5, eta=2.0),
+    lambda: tr.EDMHeun(5, noise_scale=1.01),
+    lambda: tr.SASolver(5, tau=0.0, tau_interval=(0.1, 1.0)),
+])
+def test_options_that_do_not_apply_are_refused(make):
+    with pytest.raises(ValueError, match="does not apply|do not apply"):
+        make()

@@ -49,6 +49,8 @@ def test_training_data_forms_and_errors():
     loss = tr.TransportLoss(tr.LinearPath())
     tr.train(net, loss, lambda n: torch.randn(n, 1), steps=2, batch_size=8)
     tr.train(net, loss, tr.GaussianMixture.standard_normal(1), steps=2, batch_size=8)
+    with pytest.raises(ValueError, match="does not apply"):
+        tr.train(net, loss, torch.randn(10, 1), steps=2, lr=0.1, optimizer=torch.optim.SGD(net.parameters(), 0.1))
     with pytest.raises(TypeError, match="TransportLoss"):
         tr.train(net, "fm", torch.randn(10, 1), steps=2)
     with pytest.raises(TypeError, match="`data`"):

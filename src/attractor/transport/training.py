@@ -44,7 +44,7 @@ def _minibatches(data: Any, batch_size: int, generator: torch.Generator | None):
 
 
 def train(net: torch.nn.Module, loss: TransportLoss, data: Any, *, steps: int, batch_size: int = 256,
-          optimizer: torch.optim.Optimizer | None = None, lr: float = 1e-3,
+          optimizer: torch.optim.Optimizer | None = None, lr: float | None = None,
           source: Callable[[int], torch.Tensor] | None = None, generator: torch.Generator | None = None,
           progress: bool = False, callback: Callable[[int, float], None] | None = None) -> TrainingHistory:
     """Minimize ``loss(net, x1, x0, cond)`` over ``steps`` minibatches.
@@ -56,8 +56,9 @@ def train(net: torch.nn.Module, loss: TransportLoss, data: Any, *, steps: int, b
         :class:`GaussianMixture`, or a callable ``n -> (n, ...)`` samples.
     source:
         ``n -> x0`` (default standard normal noise, drawn by the loss).
-    optimizer:
-        Default ``Adam(net.parameters(), lr)``.
+    optimizer, lr:
+        Default ``Adam(net.parameters(), lr)`` with ``lr=1e-3``; ``lr`` is refused beside an
+        ``optimizer`` of your own.
     progress:
         Show a progress bar (tqdm) with the running loss.
     callback:
@@ -68,7 +69,9 @@ def train(net: torch.nn.Module, loss: TransportLoss, data: Any, *, steps: int, b
     if not isinstance(loss, TransportLoss):
         raise TypeError(f"`loss` must be a TransportLoss; got {type(loss).__name__}.")
     if optimizer is None:
-        optimizer = torch.optim.Adam(net.parameters(), lr=check_positive("lr", lr))
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3 if lr is None else check_positive("lr", lr))
+    elif lr is not None:
+        raise ValueError("`lr` sets the default Adam optimizer; with your own `optimizer` it does not apply.")
     draw = _minibatches(data, batch_size, generator)
     history = TrainingHistory()
     start = time.perf_counter()

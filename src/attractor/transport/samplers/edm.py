@@ -44,14 +44,16 @@ class EDMHeun(GridSampler):
     default_grid = "karras"
 
     def __init__(self, steps: int | None = None, grid=None, *, churn: float = 0.0,
-                 churn_range: tuple[float, float] = (0.0, math.inf), noise_scale: float = 1.0) -> None:
+                 churn_range: tuple[float, float] | None = None, noise_scale: float | None = None) -> None:
         super().__init__(steps, grid)
         self.churn = check_positive("churn", churn, allow_zero=True)
-        lo, hi = churn_range
+        if not self.churn and (churn_range is not None or noise_scale is not None):
+            raise ValueError("`churn_range` and `noise_scale` shape the churn; with churn=0 they do not apply.")
+        lo, hi = (0.0, math.inf) if churn_range is None else churn_range
         if not (0 <= lo <= hi):
             raise ValueError(f"`churn_range` must be (low, high) with 0 <= low <= high; got {churn_range}.")
         self.churn_range = (float(lo), float(hi))
-        self.noise_scale = check_positive("noise_scale", noise_scale)
+        self.noise_scale = 1.0 if noise_scale is None else check_positive("noise_scale", noise_scale)
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]

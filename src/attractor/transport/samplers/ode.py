@@ -25,7 +25,7 @@ def check_velocity_span(path, t_start: float, t_end: float) -> None:
 class ProbabilityFlowODE(Sampler):
     r"""Integrate :math:`dx/dt = v(x, t)` from ``t_start`` to ``t_end`` with any ``odeint`` solver.
 
-    Adaptive by default (``solver="dopri5"`` with ``rtol``/``atol``); ``steps=N`` takes ``N``
+    Adaptive by default (``solver="dopri5"`` with ``rtol``/``atol``, default 1e-5); ``steps=N`` takes ``N``
     fixed steps of a method without error control too (``"euler"``, ``"heun"``,
     ``"midpoint"``, ``"rk4"``: ``N``, ``2N``, ``2N``, ``4N`` evaluations). The model is
     converted to a velocity, so this works on every path, including a non-Gaussian source.
@@ -35,11 +35,14 @@ class ProbabilityFlowODE(Sampler):
     prediction = "velocity"
     needs_gaussian_view = False
 
-    def __init__(self, solver: Any = "dopri5", *, rtol: float = 1e-5, atol: float = 1e-5,
+    def __init__(self, solver: Any = "dopri5", *, rtol: float | None = None, atol: float | None = None,
                  steps: int | None = None, **odeint_kwargs: Any) -> None:
         self.solver = solver
-        self.rtol, self.atol = rtol, atol
         self.steps = None if steps is None else check_int("steps", steps)
+        if self.steps is not None and (rtol is not None or atol is not None):
+            raise ValueError("`rtol`/`atol` control adaptive steps; with fixed `steps` they do not apply.")
+        self.rtol = 1e-5 if rtol is None else rtol
+        self.atol = 1e-5 if atol is None else atol
         for key in ("dt", "adaptive", "t", "y0"):
             if key in odeint_kwargs:
                 raise ValueError(f"ProbabilityFlowODE sets `{key}` itself; use `steps=` for fixed steps.")

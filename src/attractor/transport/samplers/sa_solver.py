@@ -64,6 +64,8 @@ class SASolver(LinearMultistepSampler):
             raise ValueError("`predictor_order` and `corrector_order` must be at most 4; got "
                              f"{predictor_order} and {corrector_order}.")
         self.tau = check_positive("tau", tau, allow_zero=True)
+        if tau_interval is not None and self.tau == 0:
+            raise ValueError("`tau_interval` limits where noise is injected; with tau=0 it does not apply.")
         if tau_interval is not None:
             lo, hi = (check_positive("tau_interval", v, allow_zero=True) for v in tau_interval)
             if lo > hi:

@@ -41,7 +41,7 @@ class SDESampler(GridSampler):
     stochastic = True
 
     def __init__(self, steps: int | None = None, grid=None, *, epsilon: Any = "natural",
-                 eta: float = 1.0, solver: Any = "euler", score_field: TransportField | None = None) -> None:
+                 eta: float | None = None, solver: Any = "euler", score_field: TransportField | None = None) -> None:
         super().__init__(steps, grid)
         if isinstance(epsilon, str):
             if epsilon != "natural":
@@ -49,7 +49,9 @@ class SDESampler(GridSampler):
         elif not callable(epsilon):
             epsilon = check_positive("epsilon", epsilon, allow_zero=True)
         self.epsilon = epsilon
-        self.eta = check_positive("eta", eta, allow_zero=True)
+        if eta is not None and epsilon != "natural":
+            raise ValueError("`eta` scales epsilon='natural'; with a given `epsilon` it does not apply.")
+        self.eta = 1.0 if eta is None else check_positive("eta", eta, allow_zero=True)
         self.solver = solver
         self.score_field = score_field
 

@@ -482,7 +482,7 @@ def parallel_table(repeats: int) -> list[str]:
         for solver, window in (("picard", None), ("anderson", None), ("picard", steps // 10)):
             par, wall = median_run(lambda: tr.parallel_sample(problem.field, problem.noise, tr.DDIM(steps),
                                                               t_start=problem.t_start, solver=solver, tol=1e-5,
-                                                              window=window, max_iters=200), repeats)
+                                                              window=window, max_steps=200), repeats)
             dev = float((par.samples - seq.samples).abs().max())
             label = solver if window is None else f"{solver}, windows of {window}"
             lines.append(f"| {steps} | {label} | {par.stats['calls']} | {par.nfe} | {wall * 1e3:.0f} | {dev:.1e} |")

@@ -34,7 +34,7 @@ def main() -> int:
     print(f"sequential: {seq.stats['calls']} calls, {time.perf_counter() - start:.2f} s")
     for solver in ("picard", "anderson"):
         start = time.perf_counter()
-        par = tr.parallel_sample(field, noise, tr.DDIM(args.steps), solver=solver, tol=1e-5, max_iters=200)
+        par = tr.parallel_sample(field, noise, tr.DDIM(args.steps), solver=solver, tol=1e-5, max_steps=200)
         dev = float((par.samples - seq.samples).abs().max())
         print(f"{solver:>10}: {par.stats['calls']} calls ({par.stats['iterations']} iterations), "
               f"{time.perf_counter() - start:.2f} s, largest deviation from sequential {dev:.1e}")

@@ -32,14 +32,35 @@ def test_exact_field_minimizes_the_loss(path, kind):
     assert abs(gap - float(shift.pow(2).mean())) < 0.01 * float(shift.pow(2).mean()) + 2e-3
 
 
-def test_min_snr_weights():
-    path = tr.VPPath()
-    t = torch.tensor([0.1, 0.5, 0.95])
-    b, s = path.scales(t)[:2]
-    snr = (b / s) ** 2
+@pytest.mark.parametrize("path", [tr.VPPath(), tr.LinearPath(), tr.TrigonometricPath()], ids=repr)
+def test_min_snr_weights_give_one_loss_for_every_prediction(path):
+    """The weights are min(SNR, gamma)/SNR in noise units, carried to each prediction: an error
+    eps_hat - eps = d costs the same weighted loss whichever parametrization expresses it."""
+    t = torch.tensor([0.1, 0.5, 0.9])
+    b, s, db, ds = path.scales(t)
     w = tr.MinSNRWeighting(5.0)
+    snr = (b / s) ** 2
     torch.testing.assert_close(w(t, path, "noise"), torch.clamp(snr, max=5.0) / snr)
-    torch.testing.assert_close(w(t, path, "data"), torch.clamp(snr, max=5.0))
+    d = torch.tensor([0.3, -0.7, 1.1])  # per-sample noise error
+    errors = {"noise": d, "data": -s / b * d, "score": -d / s, "velocity": (ds - db * s / b) * d}
+    losses = {k: w(t, path, k) * e**2 for k, e in errors.items()}
+    for k in losses:
+        torch.testing.assert_close(losses[k], losses["noise"], rtol=1e-9, atol=0)
+    assert bool(torch.isfinite(w(torch.tensor([0.0, 1.0]), path, "noise")).all())  # snr 0 and inf
+    with pytest.raises(ValueError, match="prediction"):
+        w(t, path, "epsilon")
+
+
+@pytest.mark.parametrize("path,kind,end", [
+    (tr.StochasticInterpolant(epsilon=0.5), "velocity", 0.0),   # gamma' infinite at the ends
+    (tr.VPPath(), "velocity", 1.0),                              # the noise scale's derivative
+    (tr.LinearPath(), "score", 1.0),                             # -eps / s with s = 0
+], ids=["bridge", "vp-velocity", "linear-score"])
+def test_singular_ends_of_the_time_sampler_are_refused(path, kind, end):
+    with pytest.raises(ValueError, match=f"singular at t={end:g}"):
+        tr.TransportLoss(path, kind)
+    tr.TransportLoss(path, kind, time=tr.UniformTime(1e-3, 1 - 1e-3))  # fine away from the ends
+    tr.TransportLoss(path, kind, time=tr.LogitNormalTime())
 
 
 def test_time_samplers():
@@ -53,7 +74,7 @@ def test_time_samplers():
 
 def test_loss_validation():
     with pytest.raises(ValueError, match="data source"):
-        tr.TransportLoss(tr.StochasticInterpolant(source="data"))(lambda x, t: x, torch.randn(4, 2))
+        tr.TransportLoss(tr.StochasticInterpolant(gamma="constant", source="data"))(lambda x, t: x, torch.randn(4, 2))
     with pytest.raises(ValueError, match="'data' prediction"):
         tr.TransportLoss(tr.StochasticInterpolant(source="data"), "data")
     with pytest.raises(ValueError, match="expected a tensor of shape"):

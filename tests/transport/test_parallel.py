@@ -79,4 +79,4 @@ def test_refusals(field):
     with pytest.raises(TypeError, match="supports"):
         tr.parallel_sample(field, x, tr.ProbabilityFlowODE())
     with pytest.raises(attractor.ConvergenceError, match="MAX_STEPS"):
-        tr.parallel_sample(field, x, tr.DDIM(50), max_iters=2)
+        tr.parallel_sample(field, x, tr.DDIM(50), max_steps=2)

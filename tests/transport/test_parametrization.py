@@ -17,8 +17,8 @@ def test_round_trips(path):
     t = torch.linspace(0.1, 0.8, 6)  # (EDM with sigma_min=0 has noise 8e-6 at t=0.9: 1/s^2 ill-conditioned)
     for a in KINDS:
         for b in KINDS:
-            there = tr.convert(p, x, t, path, a, b)
-            torch.testing.assert_close(tr.convert(there, x, t, path, b, a), p, rtol=1e-9, atol=1e-9)
+            there = tr.convert(path, p, x, t, a, b)
+            torch.testing.assert_close(tr.convert(path, there, x, t, b, a), p, rtol=1e-9, atol=1e-9)
 
 
 def test_model_wrapper_converts_and_caches():
@@ -26,7 +26,7 @@ def test_model_wrapper_converts_and_caches():
     net = torch.nn.Linear(2, 2)
     model = tr.TransportModel(lambda x, t: net(x), path, "noise")
     x = torch.randn(4, 2)
-    expected = tr.convert(net(x), x, torch.full((4,), 0.3), path, "noise", "data")
+    expected = tr.convert(path, net(x), x, torch.full((4,), 0.3), "noise", "data")
     torch.testing.assert_close(model.data(x, 0.3), expected)
     torch.testing.assert_close(model.data(x, torch.full((4,), 0.3)), expected)
     assert (0.3, "data") in model._coefficients
@@ -53,6 +53,8 @@ def test_data_source_pairs_cannot_convert():
 def test_bad_prediction_name():
     with pytest.raises(ValueError, match="prediction"):
         tr.TransportModel(torch.nn.Identity(), tr.LinearPath(), "epsilon")
+    with pytest.raises(ValueError, match="source"):
+        tr.convert(tr.LinearPath(), torch.zeros(2, 1), torch.zeros(2, 1), 0.5, "eps", "eps")
 
 
 def test_wrong_output_shape_is_named():

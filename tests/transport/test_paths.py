@@ -95,18 +95,18 @@ def test_equivalent_state_preserves_the_noise_level_and_scaled_state():
     assert math.isclose(float(t), 0.4, rel_tol=1e-10)
 
 
-@pytest.mark.parametrize("bad", [
-    lambda: tr.LinearPath(sigma_min=1.0),
-    lambda: tr.VPPath("quadratic"),
-    lambda: tr.VPPath(beta_min=5.0, beta_max=1.0),
-    lambda: tr.VEPath(sigma_min=2.0, sigma_max=1.0),
-    lambda: tr.EDMPath(rho=-1),
-    lambda: tr.StochasticInterpolant(epsilon=-1.0),
-    lambda: tr.StochasticInterpolant(gamma="brownian"),
-    lambda: tr.StochasticInterpolant(tr.StochasticInterpolant()),
+@pytest.mark.parametrize("bad,name", [
+    (lambda: tr.LinearPath(sigma_min=1.0), "sigma_min"),
+    (lambda: tr.VPPath("quadratic"), "schedule"),
+    (lambda: tr.VPPath(beta_min=5.0, beta_max=1.0), "beta_max"),
+    (lambda: tr.VEPath(sigma_min=2.0, sigma_max=1.0), "sigma_max"),
+    (lambda: tr.EDMPath(rho=-1), "rho"),
+    (lambda: tr.StochasticInterpolant(epsilon=-1.0), "epsilon"),
+    (lambda: tr.StochasticInterpolant(gamma="brownian"), "gamma"),
+    (lambda: tr.StochasticInterpolant(tr.StochasticInterpolant()), "base"),
 ])
-def test_bad_path_arguments(bad):
-    with pytest.raises((ValueError, TypeError)):
+def test_bad_path_arguments(bad, name):
+    with pytest.raises((ValueError, TypeError), match=f"`{name}`"):
         bad()
 
 
@@ -116,3 +116,15 @@ def test_data_source_has_no_gaussian_view():
         p.scales(0.5)
     with pytest.raises(ValueError, match="non-Gaussian source"):
         p.prior((3, 2))
+
+
+@pytest.mark.parametrize("path", [tr.VPPath(), tr.VPPath("cosine"), tr.TrigonometricPath()], ids=repr)
+def test_float32_coefficients_are_accurate_at_both_ends(path):
+    """No cancellation: the noise scale keeps its relative accuracy next to the data, and the
+    ends are exact (the cosine schedule's angle rounds past pi/2 in float32)."""
+    t = torch.tensor([0.0, 1e-7, 0.5, 1 - 1e-5, 1 - 1e-7, 1.0])
+    for c32, c64 in zip(path.coefficients(t)[:2], path.coefficients(t.double())[:2]):
+        assert bool(torch.isfinite(c32).all())
+        rel = (c32.double() - c64).abs() / c64.abs().clamp(min=1e-300)
+        assert float(rel[c64 != 0].max()) < 1e-5
+        assert bool(((c32 == 0) == (c64 == 0)).all())

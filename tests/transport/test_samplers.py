@@ -143,6 +143,7 @@ def test_nfe_and_trajectory(problem):
     torch.testing.assert_close(out.trajectory[0], x)
     edm = tr.sample(f, x, tr.EDMHeun(6), t_start=T0)  # ends at the data: the last step is Euler
     assert edm.nfe == 11 == tr.EDMHeun(6).nfe
+    assert tr.sample(f, x, tr.EDMHeun(6), t_start=T0, t_end=T1).nfe == 12  # ends at sigma > 0
     ode = tr.sample(f, x, tr.ProbabilityFlowODE("rk4", steps=5), t_start=T0, t_end=T1)
     assert ode.nfe == 20 == tr.ProbabilityFlowODE("rk4", steps=5).nfe
 
@@ -255,3 +256,25 @@ def test_empty_batch():
 def test_options_that_do_not_apply_are_refused(make):
     with pytest.raises(ValueError, match="does not apply|do not apply"):
         make()
+
+
+@pytest.mark.parametrize("solver", ["euler", "milstein", "euler_heun", "heun", "midpoint", "srk", "rk4", "platen"])
+def test_sde_sampler_solvers(solver):
+    """Every accepted sdeint solver samples the target's mean and variance (to its Monte Carlo
+    error plus discretization), counting each drift evaluation."""
+    target = tr.GaussianMixture(torch.tensor([0.3, 0.7]), torch.tensor([[-2.0], [1.5]]), torch.tensor([0.3, 0.5]))
+    f = tr.MixtureField(tr.VPPath(), target)
+    x = torch.randn(8000, 1, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    out = tr.sample(f, x, tr.SDESampler(60, solver=solver), t_end=0.999, generator=torch.Generator().manual_seed(1))
+    assert abs(float(out.samples.mean()) - float(target.mean())) < 0.06
+    assert abs(float(out.samples.std()) - float(target.covariance().sqrt())) < 0.04
+    assert out.nfe >= 60
+
+
+def test_sde_sampler_refusals():
+    f = tr.MixtureField(tr.VPPath(), tr.GaussianMixture.random(2, 1, seed=0))
+    x = torch.randn(10, 1, dtype=torch.float64)
+    with pytest.raises(ValueError, match="not stable"):
+        tr.sample(f, x, tr.SDESampler(10, solver="reversible_heun"), t_end=0.99)
+    with pytest.raises(ValueError, match="t_end < 1"):
+        tr.sample(f, x, tr.SDESampler(10, solver="platen"))  # evaluates the drift at the data

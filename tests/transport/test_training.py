@@ -26,7 +26,7 @@ def test_flow_matching_learns_the_target(coupling):
     g = torch.Generator().manual_seed(0)
     hist = tr.train(net, loss, target.sample(4096, generator=g), steps=400, batch_size=256,
                     lr=3e-3, generator=g)
-    assert len(hist.losses) == 400 and hist.wall_time > 0
+    assert len(hist.losses) == 400
     if isinstance(coupling, tr.IndependentCoupling):
         # the exact marginal velocity is the loss's minimizer: the trained net comes close to it
         exact = tr.MixtureField(tr.LinearPath(), target)

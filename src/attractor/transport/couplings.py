@@ -17,6 +17,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 
 from attractor._core.validation import check_callable, check_choice, check_positive
+from attractor.transport import randomness
 from attractor.transport.sinkhorn import sinkhorn
 
 
@@ -113,7 +114,7 @@ class SinkhornCoupling(Coupling):
         if self.normalize_cost:
             cost = cost / cost.mean().clamp_min(torch.finfo(cost.dtype).tiny)
         plan = sinkhorn(cost, self.reg, solver=self.solver, max_steps=self.max_steps).plan
-        index = torch.multinomial(plan / plan.sum(-1, keepdim=True), 1, generator=generator).reshape(-1)
+        index = randomness.multinomial(plan / plan.sum(-1, keepdim=True), 1, generator=generator).reshape(-1)
         return x0, x1[index], _take(cond, index)
 
 

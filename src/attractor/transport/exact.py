@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from attractor.transport import randomness
 from attractor.transport.field import TransportField
 from attractor.transport.mixture import GaussianMixture
 from attractor.transport.parametrization import check_prediction
@@ -131,7 +132,7 @@ class MixtureField(TransportField):
         """``n`` draws of ``x_t`` (independent source, target and latent)."""
         x0 = self.source.sample(n, generator=generator)
         x1 = self.target.sample(n, generator=generator)
-        z = torch.randn(x1.shape, generator=generator, dtype=x1.dtype) if self.path.stochastic else None
+        z = randomness.randn_like(x1, generator) if self.path.stochastic else None
         return self.path.interpolate(x0, x1, t, z)
 
     # ------------------------------------------------------------------ reference solutions

@@ -24,12 +24,17 @@ def batch_times(t: Any, x: torch.Tensor) -> torch.Tensor:
     """``t`` as a per-sample ``(B,)`` tensor in ``x``'s dtype (the convention for networks)."""
     n = x.shape[0] if x.dim() else 1
     if isinstance(t, torch.Tensor) and t.dim() == 1 and t.shape[0] == n:
-        return t.to(x.dtype)
+        return t.to(dtype=x.dtype, device=x.device)
     if isinstance(t, torch.Tensor):
         if t.numel() != 1:
             raise ValueError(f"`t` must be a scalar or have shape ({n},); got {tuple(t.shape)}.")
         return t.reshape(1).to(dtype=x.dtype, device=x.device).expand(n)
     return x.new_full((n,), float(t))
+
+
+def _coefficient_dtype(x: torch.Tensor) -> torch.dtype:
+    """float64 for the path's coefficients, except where the device has none (MPS)."""
+    return torch.float32 if x.device.type == "mps" else torch.float64
 
 
 class TransportField(abc.ABC):
@@ -96,7 +101,7 @@ class TransportModel(nn.Module, TransportField):
         if kind == self.prediction:
             return out
         if isinstance(t, torch.Tensor):
-            return convert(out, x, t.to(torch.float64), self.path, self.prediction, kind)
+            return convert(self.path, out, x, t.to(_coefficient_dtype(x)), self.prediction, kind)
         key = (float(t), kind)
         coef = self._coefficients.get(key)
         if coef is None:

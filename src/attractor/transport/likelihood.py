@@ -22,6 +22,7 @@ import torch
 
 from attractor._core.validation import check_choice, check_int, check_tensor
 from attractor.ode import odeint
+from attractor.transport import randomness
 from attractor.transport.paths.base import Path
 from attractor.transport.sample import as_field, check_span
 from attractor.transport.samplers.ode import check_velocity_span
@@ -68,7 +69,8 @@ def log_likelihood(model: Any, x: torch.Tensor, *, path: Path | None = None, pre
         Passed to :func:`attractor.odeint`.
 
     When grad mode is on, the result is differentiable (maximum-likelihood training of a
-    continuous normalizing flow); otherwise no graph is kept.
+    continuous normalizing flow); otherwise no graph is kept. The batch shares its adaptive
+    steps unless ``per_sample=True`` is passed on to ``odeint``.
     """
     field_ = as_field(model, path, prediction)
     x = check_tensor("x", x, min_dim=1)
@@ -90,7 +92,7 @@ def log_likelihood(model: Any, x: torch.Tensor, *, path: Path | None = None, pre
     differentiable = torch.is_grad_enabled()
     eps = None
     if divergence == "hutchinson":
-        signs = torch.randint(0, 2, (probes,) + tuple(shape), generator=generator, device=x.device)
+        signs = randomness.randint(2, (probes, *shape), device=x.device, generator=generator)
         eps = (2 * signs - 1).to(x.dtype)
     calls = [0]
 

@@ -22,6 +22,7 @@ from typing import Any
 import torch
 
 from attractor._core.validation import check_callable, check_positive
+from attractor.transport import randomness
 from attractor.transport.couplings import Coupling, IndependentCoupling
 from attractor.transport.field import batch_times
 from attractor.transport.parametrization import check_prediction
@@ -39,9 +40,10 @@ class MinSNRWeighting:
         self.gamma = check_positive("gamma", gamma)
 
     def __call__(self, t: torch.Tensor, path: Path, prediction: str) -> torch.Tensor:
+        prediction = check_prediction("prediction", prediction)
         b, s, db, ds = path.scales(t)
         snr = (b / s) ** 2
-        w = torch.clamp(snr, max=self.gamma) / snr
+        w = torch.clamp(self.gamma / snr, max=1.0)  # = min(snr, gamma) / snr, also at snr = 0
         if prediction == "data":
             return w * snr
         if prediction == "score":
@@ -93,6 +95,23 @@ class TransportLoss:
         if weighting is not None:
             check_callable("weighting", weighting)
         self.weighting = weighting
+        self._refuse_singular_ends()
+
+    def _refuse_singular_ends(self) -> None:
+        """A time the sampler can draw where the target (or its weight) is infinite would put
+        ``inf`` into the loss: refuse it here rather than at the unlucky step."""
+        for end in self.time.reachable_ends():
+            one = torch.ones(1, 1, dtype=torch.float64)
+            t = torch.tensor([end], dtype=torch.float64)
+            with torch.no_grad():
+                xt, target = self.targets(one, one, t, one if self.path.stochastic else None)
+                weight = self.weighting(t, self.path, self.prediction) if self.weighting else one
+            if not bool(torch.isfinite(xt).all() and torch.isfinite(target).all() and torch.isfinite(weight).all()):
+                raise ValueError(
+                    f"the {self.prediction!r} target of {self.path!r} is singular at t={end:g}, which "
+                    f"`time`={self.time!r} can draw; use UniformTime({1e-3 if end == 0 else 0.0}, "
+                    f"{1 - 1e-3 if end == 1 else 1.0}) or a LogitNormalTime()."
+                )
 
     def targets(self, x0: torch.Tensor, x1: torch.Tensor, t: torch.Tensor, z: torch.Tensor | None):
         """``(x_t, target)`` for paired samples at per-sample times ``t``."""
@@ -105,7 +124,7 @@ class TransportLoss:
         a, _, g = (broadcast_to_state(c, x1) for c in self.path.coefficients(t))
         if self.path.gaussian_source:
             s = broadcast_to_state(self.path.noise(t), x1)
-            eps = (a * x0 + g * z) / s if z is not None else x0 * (a / s)
+            eps = (a * x0 + g * z) / s if z is not None else x0  # x0 is the noise itself
         else:
             eps, s = z, g
         return xt, (eps if kind == "noise" else -eps / s)
@@ -115,12 +134,11 @@ class TransportLoss:
         if x0 is None:
             if not self.path.gaussian_source:
                 raise ValueError(f"{self.path!r} has a data source: pass the source batch `x0`.")
-            x0 = torch.randn(x1.shape, generator=generator, dtype=x1.dtype, device=x1.device)
+            x0 = randomness.randn_like(x1, generator)
         x0, x1, cond = self.coupling(x0, x1, cond, generator)
         B = x1.shape[0]
         t = self.time.sample(B, generator=generator, dtype=x1.dtype, device=x1.device)
-        z = torch.randn(x1.shape, generator=generator, dtype=x1.dtype, device=x1.device) \
-            if self.path.stochastic else None
+        z = randomness.randn_like(x1, generator) if self.path.stochastic else None
         xt, target = self.targets(x0, x1, t, z)
         tb = batch_times(t, xt)
         pred = net(xt, tb) if cond is None else net(xt, tb, cond)

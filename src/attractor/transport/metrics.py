@@ -8,6 +8,7 @@ import torch
 from scipy.optimize import linear_sum_assignment
 
 from attractor._core.validation import check_int, check_tensor
+from attractor.transport import randomness
 
 
 def _flat(name: str, x: torch.Tensor) -> torch.Tensor:
@@ -35,7 +36,7 @@ def sliced_wasserstein(x: torch.Tensor, y: torch.Tensor, *, projections: int = 2
     if a.shape != b.shape:
         raise ValueError(f"`x` and `y` must have the same shape; got {tuple(a.shape)} and {tuple(b.shape)}.")
     projections = check_int("projections", projections)
-    theta = torch.randn(a.shape[1], projections, generator=generator, dtype=a.dtype, device=a.device)
+    theta = randomness.randn((a.shape[1], projections), dtype=a.dtype, device=a.device, generator=generator)
     theta = theta / theta.norm(dim=0, keepdim=True)
     pa, _ = torch.sort(a @ theta, 0)
     pb, _ = torch.sort(b @ theta, 0)

@@ -8,6 +8,7 @@ from typing import Any
 import torch
 
 from attractor._core.validation import check_int, check_positive, check_tensor
+from attractor.transport import randomness
 
 
 class GaussianMixture:
@@ -113,9 +114,9 @@ class GaussianMixture:
     # ------------------------------------------------------------------ density
     def sample(self, n: int, *, generator: torch.Generator | None = None) -> torch.Tensor:
         n = check_int("n", n, minimum=0)
-        k = torch.multinomial(self.weights, n, replacement=True, generator=generator) if n else \
-            torch.zeros(0, dtype=torch.long)
-        noise = torch.randn(n, self.dim, generator=generator, dtype=self.means.dtype)
+        k = randomness.multinomial(self.weights, n, generator=generator) if n else \
+            torch.zeros(0, dtype=torch.long, device=self.means.device)
+        noise = randomness.randn((n, self.dim), dtype=self.means.dtype, device=self.means.device, generator=generator)
         return self.means[k] + noise * self.variances[k].sqrt()
 
     def component_log_prob(self, x: torch.Tensor) -> torch.Tensor:

@@ -69,7 +69,7 @@ def parallel_sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path
                     prediction: str | None = None, t_start: float = 0.0, t_end: float = 1.0,
                     cond: Any = None, generator: torch.Generator | None = None,
                     window: int | None = None, solver: Any = "picard", tol: float | None = None,
-                    max_iters: int | None = None, backward: str = "implicit",
+                    max_steps: int | None = None, backward: str = "implicit",
                     trajectory: bool = False, on_failure: str = "raise") -> SampleResult:
     """Sample like :func:`attractor.transport.sample`, solving windows of the chain in parallel.
 
@@ -88,7 +88,7 @@ def parallel_sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path
     tol:
         Per-sample RMS residual of a window at which it counts as solved (default: 1e-5 for
         float32, 1e-10 for float64).
-    max_iters:
+    max_steps:
         Iterations per window (default ``2 K + 2``; Picard needs at most ``K + 1``).
     backward:
         ``"implicit"`` (the implicit function theorem on each window), ``"unroll"`` or ``"none"``.
@@ -124,13 +124,13 @@ def parallel_sample(model: Any, x: torch.Tensor, sampler: Sampler, *, path: Path
         chain = _HeunChain(steps, problem, evaluate, windowed)
     n = len(times) - 1
     K = n if window is None else check_int("window", window)
-    max_iters = 2 * K + 2 if max_iters is None else check_int("max_iters", max_iters)
-    states, iterations, statuses = chain.solve(K, max_iters, options)
+    max_steps = 2 * K + 2 if max_steps is None else check_int("max_steps", max_steps)
+    states, iterations, statuses = chain.solve(K, max_steps, options)
     stats = {"nfe": evaluate.nfe, "calls": evaluate.calls, "steps": n, "windows": len(iterations),
              "iterations": iterations}
     out = SamplerOutput(states[-1], times, states if trajectory else None, stats)
     return finish("parallel_sample", out, on_failure, failed=statuses,
-                  hint="Raise max_iters, loosen tol, use smaller windows, or try solver='anderson'.")
+                  hint="Raise max_steps, loosen tol, use smaller windows, or try solver='anderson'.")
 
 
 class _LinearChain:
@@ -141,7 +141,7 @@ class _LinearChain:
         self.evaluate, self.windowed = evaluate, windowed
         self.depth = tables.history
 
-    def solve(self, K: int, max_iters: int, options: dict):
+    def solve(self, K: int, max_steps: int, options: dict):
         n = len(self.times) - 1
         x = self.problem.x
         states = [x]
@@ -154,7 +154,7 @@ class _LinearChain:
             D_s = self.evaluate(x, self.times[s])
             hist = [D_s, *history][: self.depth]
             noise = [self.problem.gaussian(x) if self.tables.N[m] else None for m in range(s, e)]
-            U, sol = self._window(s, e, x, hist, noise, max_iters, options)
+            U, sol = self._window(s, e, x, hist, noise, max_steps, options)
             iterations.append(int(sol.steps.max()) if sol.steps.numel() else 0)
             statuses.append(sol.status)
             new_points = list(U.unbind(1))
@@ -170,7 +170,7 @@ class _LinearChain:
             x, s = new_points[-1], e
         return states, iterations, statuses
 
-    def _window(self, s, e, x_s, hist, noise, max_iters, options):
+    def _window(self, s, e, x_s, hist, noise, max_steps, options):
         k = e - s
         A = _step_axis(self.tables.A[s:e], x_s)
         depth = self.depth
@@ -201,7 +201,7 @@ class _LinearChain:
             return integral_form(x_s, prev, out)
 
         U0 = x_s.unsqueeze(1).expand((x_s.shape[0], k) + x_s.shape[1:]).contiguous()
-        sol = fixed_point(T, U0, args=(x_s, xi, *older), batch_ndim=1, max_steps=max_iters, **options)
+        sol = fixed_point(T, U0, args=(x_s, xi, *older), batch_ndim=1, max_steps=max_steps, **options)
         return sol.value, sol
 
 
@@ -212,7 +212,7 @@ class _HeunChain:
         self.steps, self.problem = steps, problem
         self.evaluate, self.windowed = evaluate, windowed
 
-    def solve(self, K: int, max_iters: int, options: dict):
+    def solve(self, K: int, max_steps: int, options: dict):
         x = self.problem.x
         steps = self.steps
         final = steps[-1].sig1 == 0  # the step to the data is Euler: taken after the chain
@@ -223,7 +223,7 @@ class _HeunChain:
         while s < len(body):
             e = min(s + K, len(body))
             noise = [self.problem.gaussian(x) if c.churn else None for c in body[s:e]]
-            U, sol = self._window(body[s:e], x, noise, max_iters, options)
+            U, sol = self._window(body[s:e], x, noise, max_steps, options)
             iterations.append(int(sol.steps.max()) if sol.steps.numel() else 0)
             statuses.append(sol.status)
             states.extend(U.unbind(1))
@@ -234,7 +234,7 @@ class _HeunChain:
             states.append(heun_step(x, c, self.evaluate, xi, final=True))
         return states, iterations, statuses
 
-    def _window(self, block: list[HeunStep], x_s, noise, max_iters, options):
+    def _window(self, block: list[HeunStep], x_s, noise, max_steps, options):
         k = len(block)
         c = HeunStep(*(_step_axis([getattr(b, f) for b in block], x_s)
                        for f in HeunStep.__dataclass_fields__))
@@ -246,5 +246,5 @@ class _HeunChain:
             return integral_form(x_s, prev, heun_step(prev, c, windowed, xi, final=False))
 
         U0 = x_s.unsqueeze(1).expand((x_s.shape[0], k) + x_s.shape[1:]).contiguous()
-        sol = fixed_point(T, U0, args=(x_s, xi), batch_ndim=1, max_steps=max_iters, **options)
+        sol = fixed_point(T, U0, args=(x_s, xi), batch_ndim=1, max_steps=max_steps, **options)
         return sol.value, sol

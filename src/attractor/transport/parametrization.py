@@ -74,9 +74,10 @@ def conversion_coefficients(path: Path, t: Any, source: str, target: str):
     return out
 
 
-def convert(prediction: torch.Tensor, x: torch.Tensor, t: Any, path: Path, source: str,
+def convert(path: Path, prediction: torch.Tensor, x: torch.Tensor, t: Any, source: str,
             target: str) -> torch.Tensor:
     """Turn a ``source``-kind prediction at ``(x, t)`` into the ``target`` kind (see module docs)."""
+    source, target = check_prediction("source", source), check_prediction("target", target)
     if source == target:
         return prediction
     c_x, c_p = conversion_coefficients(path, t, source, target)

@@ -53,9 +53,9 @@ def as_field(model: Any, path: Path | None, prediction: str | None) -> Transport
     if isinstance(model, TransportField):
         if path is not None and path is not model.path:
             raise ValueError("`path` is given twice: the model already carries its path; drop `path=`.")
-        if prediction is not None and prediction != getattr(model, "prediction", prediction):
-            raise ValueError(f"`prediction`={prediction!r} contradicts the model's own "
-                             f"{model.prediction!r}; drop `prediction=`.")
+        if prediction is not None:
+            raise ValueError(f"`prediction`={prediction!r} describes a bare network; {type(model).__name__} "
+                             "already answers every parametrization: drop `prediction=`.")
         return model
     if path is None:
         raise TypeError("`model` is not a TransportField; pass `path=` (and `prediction=`) to wrap it, "

@@ -7,6 +7,7 @@ import abc
 import torch
 
 from attractor._core.validation import check_in_range, check_positive
+from attractor.transport import randomness
 
 
 class TimeSampler(abc.ABC):
@@ -16,6 +17,11 @@ class TimeSampler(abc.ABC):
     def sample(self, n: int, *, generator: torch.Generator | None = None, dtype=torch.float32,
                device=None) -> torch.Tensor:
         ...
+
+    def reachable_ends(self) -> tuple[float, ...]:
+        """The times in ``{0, 1}`` the sampler can return (a loss refuses those where its
+        target is singular)."""
+        return ()
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
@@ -31,8 +37,12 @@ class UniformTime(TimeSampler):
             raise ValueError(f"`t_min` must be below `t_max`; got {t_min} and {t_max}.")
 
     def sample(self, n, *, generator=None, dtype=torch.float32, device=None):
-        u = torch.rand(n, generator=generator, dtype=dtype, device=device)
+        u = randomness.rand((n,), dtype=dtype, device=device, generator=generator)
         return self.t_min + (self.t_max - self.t_min) * u
+
+    def reachable_ends(self):
+        # torch.rand is in [0, 1); t_max is reached up to rounding
+        return tuple(e for e in (0.0, 1.0) if e in (self.t_min, self.t_max))
 
 
 class LogitNormalTime(TimeSampler):
@@ -44,5 +54,5 @@ class LogitNormalTime(TimeSampler):
         self.std = check_positive("std", std)
 
     def sample(self, n, *, generator=None, dtype=torch.float32, device=None):
-        z = torch.randn(n, generator=generator, dtype=dtype, device=device)
+        z = randomness.randn((n,), dtype=dtype, device=device, generator=generator)
         return torch.sigmoid(self.mean + self.std * z)

@@ -11,6 +11,7 @@ import torch
 
 from attractor._core.progress import progress as progress_bar
 from attractor._core.validation import check_int, check_positive
+from attractor.transport import randomness
 from attractor.transport.losses import TransportLoss
 from attractor.transport.mixture import GaussianMixture
 
@@ -38,7 +39,7 @@ def _minibatches(data: Any, batch_size: int, generator: torch.Generator | None):
     n = x.shape[0]
 
     def draw():
-        idx = torch.randint(0, n, (batch_size,), generator=generator).to(x.device)
+        idx = randomness.randint(n, (batch_size,), device=x.device, generator=generator)
         return x[idx], (cond[idx] if cond is not None else None)
     return draw
 

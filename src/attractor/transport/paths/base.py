@@ -150,7 +150,9 @@ class Path(abc.ABC):
         self._require_gaussian("a Gaussian prior")
         t = check_in_range("t", t, 0.0, 1.0)
         scale = float(self.noise(t))
-        return scale * torch.randn(shape, generator=generator, dtype=dtype, device=device)
+        from attractor.transport import randomness
+
+        return scale * randomness.randn(tuple(shape), dtype=dtype, device=device, generator=generator)
 
     def _require_gaussian(self, what: str) -> None:
         if not self.gaussian_source:

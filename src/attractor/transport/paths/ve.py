@@ -51,8 +51,10 @@ class EDMPath(Path):
     .. math:: \sigma(t) = \big(\sigma_{\max}^{1/\rho} + t\,(\sigma_{\min}^{1/\rho}
               - \sigma_{\max}^{1/\rho})\big)^{\rho},
 
-    so that a uniform grid in ``t`` is the Karras discretization. ``sigma_min = 0`` makes the
-    path reach the data at ``t = 1``.
+    so that a uniform grid in ``t`` is the Karras discretization. The path stops at
+    ``sigma_min``; EDM's sampler then takes one more step to ``sigma = 0`` (the denoiser's
+    output): use ``sigma_min = 0`` for a path that reaches the data at ``t = 1``, or sample a
+    path that does (VP, linear) on a :class:`~attractor.transport.KarrasGrid`.
     """
 
     def __init__(self, sigma_min: float = 0.002, sigma_max: float = 80.0, rho: float = 7.0) -> None:

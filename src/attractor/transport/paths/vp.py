@@ -42,32 +42,35 @@ class VPPath(Path):
         else:
             self.cosine_offset = check_positive("cosine_offset", cosine_offset)
 
-    # log of the signal power -log abar(tau) = B(tau), and its tau-derivative B'(tau)
-    def _integrated_beta(self, tau: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _signal(self, t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``b = sqrt(abar)``, ``db/dt`` and ``s^2 = 1 - abar``, each without cancellation."""
         if self.schedule == "linear":
+            tau = 1.0 - t
             slope = self.beta_max - self.beta_min
-            return self.beta_min * tau + 0.5 * slope * tau * tau, self.beta_min + slope * tau
+            B = self.beta_min * tau + 0.5 * slope * tau * tau  # -log abar
+            b = torch.exp(-0.5 * B)
+            return b, 0.5 * (self.beta_min + slope * tau) * b, -torch.expm1(-B)  # d/dt = -d/dtau
+        # with theta = (tau + c)/(1 + c) pi/2: cos(theta) = sin(phi), phi = pi t / (2 (1 + c)),
+        # exactly 0 at t = 0 (theta itself rounds past pi/2 in float32: a negative cosine), and
+        # cos(theta0)^2 - cos(theta)^2 = sin(theta + theta0) sin(theta - theta0) near the data
         c = self.cosine_offset
-        theta = (tau + c) / (1.0 + c) * HALF_PI
-        theta0 = c / (1.0 + c) * HALF_PI
-        # clamped: at tau = 0 the two logs differ by rounding only, and B < 0 would give NaN noise
-        B = (-2.0 * (torch.log(torch.cos(theta)) - math.log(math.cos(theta0)))).clamp(min=0.0)
-        dB = 2.0 * torch.tan(theta) * HALF_PI / (1.0 + c)
-        return B, dB
+        scale = HALF_PI / (1.0 + c)
+        phi = t * scale
+        norm = math.cos(c * scale)
+        b = torch.sin(phi) / norm
+        tau = 1.0 - t
+        s2 = torch.sin((tau + 2.0 * c) * scale) * torch.sin(tau * scale) / (norm * norm)
+        return b, torch.cos(phi) * (scale / norm), s2.clamp(min=0.0)
 
     def coefficients(self, t: Any):
         t = as_time(t)
-        B, _ = self._integrated_beta(1.0 - t)
-        b = torch.exp(-0.5 * B)
-        return torch.sqrt(-torch.expm1(-B)), b, torch.zeros_like(t)
+        b, _, s2 = self._signal(t)
+        return torch.sqrt(s2), b, torch.zeros_like(t)
 
     def derivatives(self, t: Any):
         t = as_time(t)
-        B, dB = self._integrated_beta(1.0 - t)
-        b = torch.exp(-0.5 * B)
-        s = torch.sqrt(-torch.expm1(-B))
-        db = 0.5 * dB * b  # d/dt = -d/dtau
-        return -b * db / s, db, torch.zeros_like(t)
+        b, db, s2 = self._signal(t)
+        return -b * db / torch.sqrt(s2), db, torch.zeros_like(t)
 
     def t_of_sigma(self, sigma: Any) -> torch.Tensor:
         sig = torch.as_tensor(sigma, dtype=torch.float64)

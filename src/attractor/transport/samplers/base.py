@@ -18,6 +18,7 @@ from typing import Any
 import torch
 
 from attractor._core.validation import check_int
+from attractor.transport import randomness
 from attractor.transport.field import TransportField
 from attractor.transport.grids import TimeGrid, resolve_grid
 from attractor.transport.paths.base import Path
@@ -83,8 +84,7 @@ class SamplingProblem:
 
     def gaussian(self, like: torch.Tensor | None = None) -> torch.Tensor:
         """Standard normal noise shaped like the state, from the problem's generator."""
-        like = self.x if like is None else like
-        return torch.randn(like.shape, generator=self.generator, dtype=like.dtype, device=like.device)
+        return randomness.randn_like(self.x if like is None else like, self.generator)
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from attractor._core.validation import check_positive
+from attractor._core.validation import check_in_range
 from attractor.transport.samplers.linear import LinearMultistepSampler, Tables, step_ratio
 
 
@@ -28,7 +28,7 @@ class DDIM(LinearMultistepSampler):
 
     def __init__(self, steps: int | None = None, grid=None, *, eta: float = 0.0) -> None:
         super().__init__(steps, grid)
-        self.eta = check_positive("eta", eta, allow_zero=True)
+        self.eta = check_in_range("eta", eta, 0.0, 1.0)  # above 1 the posterior variance exceeds s'^2
 
     @property
     def stochastic(self) -> bool:  # type: ignore[override]
@@ -40,7 +40,7 @@ class DDIM(LinearMultistepSampler):
             h, b1, _ = step_ratio(levels, k)
             s0, s1, b0 = levels.s[k], levels.s[k + 1], levels.b[k]
             c = self.eta * s1 * math.sqrt(-math.expm1(-2.0 * h)) if self.eta else 0.0
-            direction = math.sqrt(max(s1 * s1 - c * c, 0.0))
+            direction = math.sqrt(max(s1 * s1 - c * c, 0.0))  # c <= s1 for eta <= 1 (rounding only)
             A.append(direction / s0)
             C.append([b1 - b0 * direction / s0])
             N.append(c)

@@ -61,7 +61,9 @@ class EDMHeun(GridSampler):
 
     @property
     def nfe(self) -> int:
-        """Evaluations when the span ends at the data (one fewer than ``2 steps``)."""
+        """Evaluations of a span that ends at the data (``sigma = 0``, where the last step is
+        Euler); a span that ends at a positive noise level (``t_end < 1``, or a VE/EDM path with
+        ``sigma_min > 0``) costs ``2 steps``: the result's ``nfe`` says which."""
         return 2 * self.steps - 1
 
     def plan(self, problem: SamplingProblem) -> tuple[list[float], list[HeunStep]]:

@@ -29,6 +29,9 @@ class ProbabilityFlowODE(Sampler):
     fixed steps of a method without error control too (``"euler"``, ``"heun"``,
     ``"midpoint"``, ``"rk4"``: ``N``, ``2N``, ``2N``, ``4N`` evaluations). The model is
     converted to a velocity, so this works on every path, including a non-Gaussian source.
+    The batch shares its adaptive steps (``odeint``'s default, the fast one), so a sample's
+    result depends on its batch-mates within the tolerance; ``per_sample=True`` solves every
+    sample as if alone.
     Further keyword arguments go to :func:`attractor.odeint` (``adjoint=``, ``max_steps=``, ...).
     """
 

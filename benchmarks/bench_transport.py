@@ -519,7 +519,7 @@ def main() -> int:
         f"k-diffusion {'yes' if K else 'no'}. CPU only. Reproduce: `python benchmarks/bench_transport.py`.",
         "",
     ]
-    pathlib.Path(args.out).write_text("\n".join(header) + "\n\n".join(sections) + "\n")
+    pathlib.Path(args.out).write_text("\n".join(header) + "\n" + "\n\n".join(sections) + "\n")
     print(f"wrote {args.out}")
     return 0
 

@@ -54,3 +54,6 @@ def test_transport_part_learns_the_moons():
     assert figures["adaptive ODE (dopri5): W2"] < floor + 0.3
     assert figures["best 10-step sampler: W2"] < floor + 0.3
     assert 10 < figures["adaptive ODE (dopri5): nfe"] < 200
+    # a second-order 10-step sampler integrates the learned flow better than Euler
+    assert figures["best 10-step sampler"] != "Euler"
+    assert figures["best 10-step sampler: RMS from adaptive"] < 0.5 * figures["Euler 10 steps: RMS from adaptive"]

@@ -3,8 +3,9 @@
 An MLP velocity field is trained by OT-CFM (linear path, exact minibatch optimal transport)
 to carry standard normal noise to the two-moons distribution. Its samples are judged by the
 exact 2-Wasserstein distance to fresh data (the figure "W2 floor" is that distance between two
-draws of the data itself): with the adaptive probability-flow ODE (dopri5) and with the best of
-several fixed-budget samplers at 10 evaluations.
+draws of the data itself), sampled by the adaptive probability-flow ODE (dopri5, rtol 1e-5);
+then several fixed-budget samplers at 10 evaluations are ranked by how far their samples land
+from the adaptive solution of the same noise (their integration error).
 """
 
 from __future__ import annotations
@@ -61,13 +62,15 @@ def _run(quick: bool) -> dict:
             "DPM-Solver++ 2M": tr.DPMSolverPP(10, "uniform"),
             "UniPC-2": tr.UniPC(10, "uniform"),
         }
-        scores = {}
+        errors, samples = {}, {}
         for name, sampler in candidates.items():
             out = tr.sample(net, noise, sampler, path=path)
             assert out.nfe == 10
-            scores[name] = tr.wasserstein2(out.samples, reference)
-    best = min(scores, key=scores.get)
+            samples[name] = out.samples
+            errors[name] = float((out.samples - adaptive.samples).pow(2).mean().sqrt())
+    best = min(errors, key=errors.get)
     figures["best 10-step sampler"] = best
-    figures["best 10-step sampler: W2"] = scores[best]
-    figures["Euler 10 steps: W2"] = scores["Euler"]
+    figures["best 10-step sampler: RMS from adaptive"] = errors[best]
+    figures["best 10-step sampler: W2"] = tr.wasserstein2(samples[best], reference)
+    figures["Euler 10 steps: RMS from adaptive"] = errors["Euler"]
     return figures

@@ -155,7 +155,10 @@ def test_trajectory_and_stats():
     assert len(sol.trajectory) == sol.stats["steps"] + 1
     torch.testing.assert_close(sol.trajectory[-1], sol.value)
     assert torch.equal(sol.trajectory[0], torch.zeros_like(x))
-    assert sol.stats["nfe"] == sol.stats["steps"] + 1  # Picard: one evaluation per step
+    # Picard: one evaluation per step, and one more when the samples finished at different steps
+    # (the check that f does not couple them)
+    staggered = int(sol.steps.min() != sol.steps.max())
+    assert sol.stats["nfe"] == sol.stats["steps"] + 1 + staggered
     assert sol.stats["steps"] == int(sol.steps.max())
 
 

@@ -66,3 +66,42 @@ def test_default_tolerance_is_reachable_in_half_precision():
     for solver in ("picard", "anderson"):
         sol = attractor.fixed_point(lambda z: torch.tanh(z @ W.T + x), torch.zeros_like(x), solver=solver)
         assert bool(sol.ok.all())
+
+
+@pytest.mark.parametrize("solver", ["anderson", "broyden", "picard", "newton"])
+def test_solvers_under_autocast(solver):
+    """A float32 state with f computed under bfloat16 autocast: the solver's own linear algebra
+    runs in float32 (it crashed in linalg.solve), the iterate stays float32, and the default
+    tolerance is bfloat16's round-off floor."""
+    torch.manual_seed(0)
+    W = torch.randn(16, 16) * 0.05
+    x = torch.randn(8, 16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        sol = attractor.fixed_point(lambda z: torch.tanh(z @ W.T + x), torch.zeros(8, 16), solver=solver)
+    assert sol.value.dtype == torch.float32 and bool(sol.ok.all())
+    exact = attractor.fixed_point(lambda z: torch.tanh(z @ W.T + x), torch.zeros(8, 16), tol=1e-6).value
+    assert float((sol.value - exact).norm(dim=1).max()) < 4 * sol.stats["tol"]
+
+
+def test_deq_training_step_with_autocast_and_grad_scaler():
+    torch.manual_seed(0)
+    lin_z, lin_x = torch.nn.Linear(32, 32), torch.nn.Linear(16, 32)
+    with torch.no_grad():
+        lin_z.weight.mul_(0.5)
+    deq = attractor.nn.DEQ(lambda z, x: lin_z(z).tanh() + lin_x(x), z_init=32)  # returns bfloat16
+    params = [*lin_z.parameters(), *lin_x.parameters()]
+    scaler = torch.amp.GradScaler("cpu")
+    x = torch.randn(64, 16)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = deq(x)
+        loss = out.z.pow(2).mean()
+    scaler.scale(loss).backward()
+    assert out.z.dtype == torch.float32 and bool(out.ok.all())
+    assert all(p.grad is not None and bool(torch.isfinite(p.grad).all()) for p in params)
+    # the gradient is that of the float32 model, to bfloat16 accuracy
+    grads = [p.grad / scaler.get_scale() for p in params]
+    for p in params:
+        p.grad = None
+    attractor.nn.DEQ(lambda z, x: lin_z(z).tanh() + lin_x(x), z_init=32, tol=1e-6)(x).z.pow(2).mean().backward()
+    for g, p in zip(grads, params):
+        assert float((g - p.grad).norm() / p.grad.norm()) < 0.1

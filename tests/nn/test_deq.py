@@ -186,7 +186,18 @@ def test_eval_max_steps_applies_in_eval_mode():
 def test_non_convergence_raises_warns_or_reports():
     x = torch.randn(4, 3, dtype=torch.float64)
     with pytest.raises(attractor.ConvergenceError):
-        small_deq(bound=0.9, solver="picard", max_steps=2)(x)
+        small_deq(bound=0.9, solver="picard", max_steps=2, on_failure="raise")(x)
+    # the default: a warning with the counts while training, an error in eval mode
+    deq = small_deq(bound=0.9, solver="picard", max_steps=2)
+    with pytest.warns(RuntimeWarning, match=r"4 of 4 sample\(s\) \(MAX_STEPS x4"):
+        out = deq(x)
+    assert not bool(out.ok.any())
+    deq.eval()
+    with pytest.raises(attractor.ConvergenceError):
+        deq(x)
+    assert bool(deq(x, max_steps=500).ok.all())  # a per-call override
+    with pytest.raises(TypeError, match="unknown solver option"):
+        deq(x, maxsteps=5)
     with pytest.warns(RuntimeWarning, match="did not converge for 4 of 4"):
         out = small_deq(bound=0.9, solver="picard", max_steps=2, on_failure="warn")(x)
     assert not bool(out.ok.any())
@@ -289,3 +300,28 @@ def test_bad_call_arguments():
         DEQ(ContractiveCell(3, 4))([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="tol"):
         small_deq(tol=-1.0)(x)
+
+
+def test_default_training_survives_an_unconverged_sample():
+    """The reported case: nn.Linear's default initialization, digits, the first batches of
+    training. Samples that do not converge are warned about (with counts) and training goes on."""
+    from sklearn.datasets import load_digits
+
+    torch.manual_seed(0)
+    data = torch.tensor(load_digits().data[:256], dtype=torch.float32) / 16
+    cell_in, cell_z = torch.nn.Linear(64, 64), torch.nn.Linear(64, 64)
+    deq = attractor.nn.DEQ(lambda z, x: torch.tanh(cell_z(z) + cell_in(x)), max_steps=8)
+    params = [*cell_in.parameters(), *cell_z.parameters()]
+    opt = torch.optim.SGD(params, lr=0.1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for batch in data.split(64):
+            out = deq(batch)
+            loss = out.z.pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    assert all(torch.isfinite(p.grad).all() for p in params)
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert messages, "the scenario needs unconverged samples (it raised before on_failure='auto')"
+    assert all("did not converge" in m and "MAX_STEPS" in m for m in messages)

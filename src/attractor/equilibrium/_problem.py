@@ -8,6 +8,7 @@ from typing import Any
 
 import torch
 
+from attractor._core.autocast import AutocastState, to_state_dtype
 from attractor.linalg._batch import batch_size
 
 State = torch.Tensor | tuple[torch.Tensor, ...]
@@ -59,15 +60,29 @@ class Problem:
     """
 
     def __init__(
-        self, fn: Callable[..., Any], args: tuple, packer: Packer, kind: str, name: str
+        self, fn: Callable[..., Any], args: tuple, packer: Packer, kind: str, name: str,
+        autocast: AutocastState | None = None,
     ) -> None:
         self.fn, self.args, self.packer, self.kind, self.name = fn, args, packer, kind, name
+        self.autocast = autocast  # the caller's torch.autocast, re-entered around fn only
         self.nfe = 0
         self.njvp = 0
 
     def _call(self, z: torch.Tensor, count: bool = True) -> torch.Tensor:
         self.nfe += count
-        out = self.fn(self.packer.unpack(z), *self.args)
+        version = None if z.is_inference() else z._version  # inference tensors keep no counter
+        if self.autocast is None:
+            out = self.fn(self.packer.unpack(z), *self.args)
+        else:
+            with self.autocast.region():
+                out = self.fn(self.packer.unpack(z), *self.args)
+            out = to_state_dtype(out, self.packer.dtype, self.autocast)
+        if version is not None and z._version != version:
+            raise ValueError(
+                f"`{self.name}` modified its input in place (e.g. `z.mul_(...)`); the solvers keep "
+                f"the iterate, so `{self.name}` must return a new tensor (write `z * 0.5`, or "
+                "clone the input first)."
+            )
         self._check(out)
         return self.packer.pack(out)
 

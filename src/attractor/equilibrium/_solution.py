@@ -26,7 +26,7 @@ class EquilibriumSolution:
     status:
         Per-sample :class:`attractor.Status` codes (``torch.long``).
     stats:
-        ``{"nfe": int, "steps": int, "njvp": int, "solver": str, ...}``: ``nfe`` counts forward
+        ``{"nfe": int, "steps": int, "njvp": int, "solver": str, "tol": float, "rtol": float, ...}``: ``nfe`` counts forward
         evaluations of the user function (each covers the batch), ``steps`` the steps of the
         slowest sample. After a backward pass with ``backward="implicit"``, ``stats["backward"]``
         holds the adjoint solve's per-sample status, steps and residual.

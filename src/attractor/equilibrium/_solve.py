@@ -8,9 +8,11 @@ from typing import Any
 
 import torch
 
-from attractor._core import small_linalg
+from attractor._core import autocast, small_linalg
 from attractor._core.errors import raise_if_failed
 from attractor._core.lookup import resolve
+from attractor._core.norms import batch_norm
+from attractor._core.status import Status
 from attractor._core.validation import (
     check_batch_ndim,
     check_callable,
@@ -72,17 +74,23 @@ def solve_equilibrium(
     solver = resolve("solver", solver, SOLVERS, FixedPointSolver)
     norm = check_choice("norm", norm, NORMS)
     packer = Packer(z0, batch_ndim)
-    tol = _default_tol(packer, norm) if tol is None else check_tol("tol", tol, first.dtype)
     rtol = check_positive("rtol", rtol, allow_zero=True)
+    # tol=0 with rtol > 0 is a purely relative criterion ||r|| <= rtol ||z||
+    mixed = autocast.capture(packer.device)
+    tol = _default_tol(packer, norm, mixed) if tol is None else check_tol("tol", tol, first.dtype, allow_zero=rtol > 0)
+    if backward_rtol is None:  # a purely relative forward criterion carries over to the adjoint
+        backward_rtol = rtol if tol == 0 and backward_tol is None else 0.0
+    backward_rtol = check_positive("backward_rtol", backward_rtol, allow_zero=True)
     max_steps = check_int("max_steps", max_steps, minimum=1)
     backward = check_choice("backward", backward, BACKWARD_MODES)
     options = BackwardOptions(
         mode=backward,
         method=resolve_adjoint_method(backward_solver, SOLVERS),
+        rtol=backward_rtol,
         tol=check_tol(
-            "backward_tol", backward_tol if backward_tol is not None else tol, first.dtype
+            "backward_tol", backward_tol if backward_tol is not None else tol, first.dtype,
+            allow_zero=backward_rtol > 0,
         ),
-        rtol=check_positive("backward_rtol", backward_rtol, allow_zero=True),
         max_steps=max_steps
         if backward_max_steps is None
         else check_int("backward_max_steps", backward_max_steps),
@@ -96,14 +104,14 @@ def solve_equilibrium(
         raise TypeError(f"`trajectory` must be a bool; got {type(trajectory).__name__}.")
     divergence = check_positive("divergence", divergence)
 
-    problem = Problem(fn, args, packer, kind, fn_name)
+    problem = Problem(fn, args, packer, kind, fn_name, mixed)
     if packer.batch == 0:
         return _empty_batch(problem, packer, z0, solver, trajectory)
     unroll = backward == "unroll" and torch.is_grad_enabled()
-    start = packer.pack(z0)
+    start = packer.pack(z0).clone()  # the solve never works in the caller's storage
     if not unroll:
         start = start.detach()
-    with contextlib.nullcontext() if unroll else torch.no_grad():
+    with contextlib.nullcontext() if unroll else torch.no_grad(), autocast.solver_region(problem.autocast):
         result = iterate(
             solver,
             problem,
@@ -115,14 +123,19 @@ def solve_equilibrium(
             divergence=divergence,
             record=trajectory,
         )
+    with autocast.solver_region(problem.autocast):
+        _check_uncoupled(problem, result, tol, rtol, norm, batch_ndim)
     stats: dict[str, Any] = {
         "nfe": problem.nfe,
         "njvp": problem.njvp,
         "steps": int(result.steps.max()),
         "iterations": result.iterations,
         "solver": solver.name or type(solver).__name__,
+        "tol": tol,
+        "rtol": rtol,
     }
-    value = result.z if unroll else attach_gradients(problem, result.z, options, stats)
+    with autocast.solver_region(problem.autocast):
+        value = result.z if unroll else attach_gradients(problem, result.z, options, stats)
     sol = EquilibriumSolution(
         value=packer.unpack(value),
         residual=packer.per_sample(result.residual),
@@ -145,16 +158,41 @@ def solve_equilibrium(
     return sol
 
 
-def _default_tol(packer: Packer, norm: str) -> float:
-    """The dtype's default ``tol`` (``check_tol``), raised for float16/bfloat16 to what
-    round-off allows. Each entry of the residual ``f(z) - z`` carries about ``eps`` of
-    round-off, so an l2 norm over ``n`` entries cannot fall much below ``eps sqrt(n)``; asking
-    for less (bfloat16's table value is 1e-2, its eps 7.8e-3) leaves wide layers unable ever
-    to converge."""
+def _check_uncoupled(problem: Problem, result, tol, rtol: float, norm: str, batch_ndim: int) -> None:
+    """Samples that converged at different steps were frozen at different times; if ``f`` mixes
+    the rows of the batch (a graph DEQ's ``(hidden, nodes)`` state), the early ones stop being
+    fixed points when the others move. One evaluation of the assembled result tells."""
+    success = result.status == int(Status.SUCCESS)
+    if result.z.shape[0] < 2 or not bool(success.any()):
+        return
+    steps = result.steps[success]
+    if int(steps.min()) == int(steps.max()):  # all froze together: the residuals are current
+        return
+    with torch.no_grad():
+        residual = batch_norm(problem.residual(result.z), 1, norm)
+        threshold = tol + rtol * batch_norm(result.z, 1, norm) if rtol else tol
+    moved = success & (residual > 2 * threshold)  # round-off alone stays far below a factor 2
+    if bool(moved.any()):
+        i = int(moved.nonzero()[0, 0])
+        raise ValueError(
+            f"`{problem.name}` couples the samples of the batch: sample {i} converged (residual "
+            f"{float(result.residual[i]):.3g}) but is no longer a fixed point ({float(residual[i]):.3g}) "
+            f"once the later samples moved. Samples must not interact along the {batch_ndim} batch "
+            "dimension(s); solve the whole state as one problem with batch_ndim=0."
+        )
+
+
+def _default_tol(packer: Packer, norm: str, mixed: autocast.AutocastState | None = None) -> float:
+    """The dtype's default ``tol`` (``check_tol``), raised for float16/bfloat16 -- the state's
+    own dtype, or the one ``torch.autocast`` computes ``f`` in -- to what round-off allows.
+    Each entry of the residual ``f(z) - z`` carries about ``eps`` of round-off, so an l2 norm
+    over ``n`` entries cannot fall much below ``eps sqrt(n)``; asking for less (bfloat16's
+    table value is 1e-2, its eps 7.8e-3) leaves wide layers unable ever to converge."""
     tol = check_tol("tol", None, packer.dtype)
-    if packer.dtype not in small_linalg.LOW_PRECISION:
+    compute = mixed.dtype if mixed is not None and mixed.dtype in small_linalg.LOW_PRECISION else packer.dtype
+    if compute not in small_linalg.LOW_PRECISION:
         return tol
-    per_entry = 4 * torch.finfo(packer.dtype).eps
+    per_entry = 4 * torch.finfo(compute).eps
     return max(tol, per_entry * (math.sqrt(packer.n) if norm == "l2" else 1.0))
 
 

@@ -23,7 +23,7 @@ def fixed_point(
     backward: str = "implicit",
     backward_solver: Any = "gmres",
     backward_tol: float | None = None,
-    backward_rtol: float = 0.0,
+    backward_rtol: float | None = None,
     backward_max_steps: int | None = None,
     phantom_steps: int = 5,
     phantom_damping: float = 0.5,
@@ -47,7 +47,8 @@ def fixed_point(
         object such as ``attractor.equilibrium.Anderson(m=6)``.
     tol, rtol:
         A sample has converged when ``||f(z) - z|| <= tol + rtol * ||z||``. ``tol=None``
-        means 1e-5 for float32 and 1e-10 for float64.
+        means 1e-5 for float32 and 1e-10 for float64; ``tol=0`` with ``rtol > 0`` is a purely
+        relative criterion.
     max_steps:
         Solver steps per sample.
     norm:
@@ -66,7 +67,8 @@ def fixed_point(
         ``"broyden"``, or a solver object) applied to ``u = g + J^T u``.
     backward_tol, backward_rtol, backward_max_steps:
         The adjoint solve stops when ``||g + J^T u - u|| <= backward_tol + backward_rtol ||g||``;
-        defaults ``tol``, 0 and ``max_steps``.
+        defaults ``tol``, 0 (``rtol`` for a purely relative forward criterion, ``tol=0``) and
+        ``max_steps``.
     phantom_steps, phantom_damping:
         ``k`` and ``lambda`` of the phantom gradient ``z <- (1 - lambda) z + lambda f(z)``.
     on_failure:

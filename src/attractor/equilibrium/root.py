@@ -23,7 +23,7 @@ def root(
     backward: str = "implicit",
     backward_solver: Any = "gmres",
     backward_tol: float | None = None,
-    backward_rtol: float = 0.0,
+    backward_rtol: float | None = None,
     backward_max_steps: int | None = None,
     phantom_steps: int = 5,
     phantom_damping: float = 0.5,

@@ -28,7 +28,9 @@ def materialize(
         columns = torch.func.vmap(apply)(basis)
     except (RuntimeError, NotImplementedError, ValueError):  # ops without batching rules
         columns = torch.stack([apply(basis[i]) for i in range(n)])
-    return columns.permute(1, 2, 0)
+    # (a 0-d complex64 state meets Python scalars as 0-d float64 tensors under vmap/jvp, which
+    # promotes the columns to complex128: the matrix keeps the state's dtype)
+    return columns.permute(1, 2, 0).to(like.dtype)
 
 
 def dense_solve(

@@ -16,7 +16,9 @@ from typing import Any, NamedTuple
 import torch
 from torch import nn
 
+from attractor._core import autocast
 from attractor._core.lookup import resolve
+from attractor._core.status import Status
 from attractor._core.validation import (
     check_batch_ndim,
     check_callable,
@@ -31,7 +33,9 @@ from attractor.nn.correction import sample_indices
 from attractor.nn.jacobian import jacobian_frobenius
 from attractor.nn.parametrized import frozen_parametrizations
 
-ON_FAILURE = ("raise", "warn", "status")
+ON_FAILURE = ("auto", "raise", "warn", "status")
+OVERRIDABLE = ("solver", "tol", "rtol", "max_steps", "norm", "backward", "backward_solver", "backward_tol",
+               "backward_rtol", "backward_max_steps", "phantom_steps", "phantom_damping", "on_failure")
 
 
 @dataclass
@@ -100,16 +104,19 @@ class DEQ(nn.Module):
         tuple of tensors). Its parameters and ``x`` receive gradients.
     solver, tol, rtol, max_steps, norm, batch_ndim:
         Passed to :func:`attractor.fixed_point`: the forward solver (a name such as
-        ``"anderson"``, ``"broyden"``, ``"picard"`` or a solver object) and its stopping rule.
-    backward, backward_solver, backward_tol, backward_max_steps, phantom_steps, phantom_damping:
+        ``"anderson"``, ``"broyden"``, ``"picard"`` or a solver object) and its stopping rule
+        (``tol=0`` with ``rtol > 0`` is purely relative).
+    backward, backward_solver, backward_tol, backward_rtol, backward_max_steps, phantom_steps, phantom_damping:
         The gradient, passed to :func:`attractor.fixed_point`: ``"implicit"`` (implicit
         function theorem), ``"phantom"`` (damped unrolled steps from z*), ``"unroll"`` or ``"none"``.
     eval_max_steps:
         ``max_steps`` in eval mode (default: same as training).
     on_failure:
-        ``"raise"`` a :class:`attractor.ConvergenceError` when a sample does not converge,
-        ``"warn"`` (a ``RuntimeWarning``; the output carries per-sample ``status``), or
-        ``"status"`` (report in the output only).
+        ``"auto"`` (default): in training, samples that do not converge are reported by one
+        ``RuntimeWarning`` per batch (how many, why, the worst residual) and in the output's
+        ``status``, and training goes on with their best iterates (TorchDEQ's behaviour, but not
+        silent); in eval mode a :class:`attractor.ConvergenceError` is raised. ``"raise"``,
+        ``"warn"`` or ``"status"`` choose one behaviour for both modes.
     z_init:
         Initial guess when ``z0`` is not given: ``None`` (zeros shaped like ``x``), the per-sample
         state shape (int or tuple; zeros with ``x``'s batch dims) or a function ``x -> z0``.
@@ -143,12 +150,13 @@ class DEQ(nn.Module):
         backward: str = "implicit",
         backward_solver: Any = "gmres",
         backward_tol: float | None = None,
+        backward_rtol: float | None = None,
         backward_max_steps: int | None = None,
         phantom_steps: int = 5,
         phantom_damping: float = 0.5,
         batch_ndim: int | None = None,
         eval_max_steps: int | None = None,
-        on_failure: str = "raise",
+        on_failure: str = "auto",
         z_init: None | int | tuple[int, ...] | Callable[[Any], torch.Tensor] = None,
         warm_start: bool = False,
         jacobian_samples: int = 0,
@@ -172,6 +180,7 @@ class DEQ(nn.Module):
             "backward": check_choice("backward", backward, BACKWARD_MODES),
             "backward_solver": backward_solver,
             "backward_tol": backward_tol,
+            "backward_rtol": backward_rtol,
             "backward_max_steps": backward_max_steps,
             "phantom_steps": phantom_steps,
             "phantom_damping": phantom_damping,
@@ -260,13 +269,26 @@ class DEQ(nn.Module):
             raise ValueError(
                 f"`f` must return a tensor shaped like z; for z of shape {tuple(state.shape)} it returned {got}. {hint}"
             )
-        if out.dtype != state.dtype:
+        mixed = autocast.capture(state.device)
+        if out.dtype != state.dtype and not (mixed is not None and out.dtype == mixed.dtype):
             raise ValueError(f"`f` must return z's dtype {state.dtype}; it returned {out.dtype}.")
         self._checked_shapes.add(key)
 
     # -- forward ------------------------------------------------------------------------------
 
-    def forward(self, x: Any, z0: torch.Tensor | None = None) -> DEQOutput:
+    def forward(self, x: Any, z0: torch.Tensor | None = None, **overrides: Any) -> DEQOutput:
+        """Solve for ``x``; keyword ``overrides`` replace this layer's solver options for one
+        call (``deq(x, max_steps=200, tol=1e-6)``; any of ``solver``, ``tol``, ``rtol``,
+        ``max_steps``, ``norm``, the ``backward*`` and ``phantom_*`` options, ``on_failure``)."""
+        unknown = sorted(set(overrides) - set(OVERRIDABLE))
+        if unknown:
+            raise TypeError(f"DEQ.forward got unknown solver option(s) {unknown}; the overridable ones are "
+                            f"{list(OVERRIDABLE)}.")
+        options = {**self.solver_options, **{k: v for k, v in overrides.items() if k not in ("max_steps", "on_failure")}}
+        max_steps = overrides.get("max_steps", self.max_steps if self.training else self.eval_max_steps)
+        on_failure = check_choice("on_failure", overrides.get("on_failure", self.on_failure), ON_FAILURE)
+        if on_failure == "auto":
+            on_failure = "warn" if self.training else "raise"
         with frozen_parametrizations(self):
             problem = self.problem(x)
             state0 = self._initial_state(problem, x, z0)
@@ -277,13 +299,13 @@ class DEQ(nn.Module):
                 problem.map,
                 state0,
                 args=problem.args,
-                max_steps=self.max_steps if self.training else self.eval_max_steps,
+                max_steps=max_steps,
                 batch_ndim=nb,
-                on_failure="raise" if self.on_failure == "raise" else "status",
+                on_failure="raise" if on_failure == "raise" else "status",
                 trajectory=corrections,
-                **self.solver_options,
+                **options,
             )
-            if self.on_failure == "warn":
+            if on_failure == "warn":
                 self._warn_if_failed(sol)
             if self.warm_start:
                 self._warm_state = sol.value.detach()
@@ -305,11 +327,16 @@ class DEQ(nn.Module):
         )
 
     def _warn_if_failed(self, sol: Any) -> None:
-        failed = int((~sol.ok).sum())
-        if failed:
+        failed = ~sol.ok
+        n_failed = int(failed.sum())
+        if n_failed:
+            codes = sol.status[failed].reshape(-1).tolist()
+            counts = ", ".join(f"{Status(c).name} x{codes.count(c)}" for c in sorted(set(codes)))
             warnings.warn(
-                f"DEQ: the fixed-point solve did not converge for {failed} of {sol.ok.numel()} sample(s) "
-                f"(max residual {float(sol.residual.max()):.3g}); see the output's `status`.",
+                f"DEQ: the fixed-point solve did not converge for {n_failed} of {sol.ok.numel()} sample(s) "
+                f"({counts}; worst residual {float(sol.residual[failed].max()):.3g}, tol "
+                f"{sol.stats['tol']:.3g}); they carry their best iterates, see the output's "
+                "`status`. Raise max_steps or loosen tol (deq(x, max_steps=...) for one call).",
                 RuntimeWarning,
                 stacklevel=3,
             )

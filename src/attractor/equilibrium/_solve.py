@@ -111,30 +111,29 @@ def solve_equilibrium(
     start = packer.pack(z0).clone()  # the solve never works in the caller's storage
     if not unroll:
         start = start.detach()
-    with contextlib.nullcontext() if unroll else torch.no_grad(), autocast.solver_region(problem.autocast):
-        result = iterate(
-            solver,
-            problem,
-            start,
-            tol=tol,
-            rtol=rtol,
-            max_steps=max_steps,
-            norm=norm,
-            divergence=divergence,
-            record=trajectory,
-        )
-    with autocast.solver_region(problem.autocast):
+    with autocast.solver_region(problem.autocast):  # only f itself runs under the caller's autocast
+        with contextlib.nullcontext() if unroll else torch.no_grad():
+            result = iterate(
+                solver,
+                problem,
+                start,
+                tol=tol,
+                rtol=rtol,
+                max_steps=max_steps,
+                norm=norm,
+                divergence=divergence,
+                record=trajectory,
+            )
         _check_uncoupled(problem, result, tol, rtol, norm, batch_ndim)
-    stats: dict[str, Any] = {
-        "nfe": problem.nfe,
-        "njvp": problem.njvp,
-        "steps": int(result.steps.max()),
-        "iterations": result.iterations,
-        "solver": solver.name or type(solver).__name__,
-        "tol": tol,
-        "rtol": rtol,
-    }
-    with autocast.solver_region(problem.autocast):
+        stats: dict[str, Any] = {
+            "nfe": problem.nfe,
+            "njvp": problem.njvp,
+            "steps": int(result.steps.max()),
+            "iterations": result.iterations,
+            "solver": solver.name or type(solver).__name__,
+            "tol": tol,
+            "rtol": rtol,
+        }
         value = result.z if unroll else attach_gradients(problem, result.z, options, stats)
     sol = EquilibriumSolution(
         value=packer.unpack(value),

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from attractor._core.validation import check_int, check_positive
+from attractor._core.validation import check_positive
 from attractor.transport.paths.base import Path
 
 
@@ -142,6 +142,3 @@ def resolve_grid(grid: Any) -> TimeGrid:
         return GRIDS[grid.lower()]()
     raise ValueError(f"`grid` must be one of {sorted(GRIDS)} or a TimeGrid; got {grid!r}.")
 
-
-def check_steps(steps: Any, minimum: int = 1) -> int:
-    return check_int("steps", steps, minimum=minimum)

@@ -182,20 +182,17 @@ class _LinearChain:
         stochastic = any(z is not None for z in noise)
         older = list(reversed(hist))  # D_{s-depth+1}, ..., D_s
 
+        missing = depth - len(older)  # outputs before the chain's start (their coefficients are 0)
+
         def T(U, x_s, xi, *older):
             prev = torch.cat([x_s.unsqueeze(1), U[:, : k - 1]], 1)  # x_s .. x_{e-1}
-            D_new = self.windowed(U[:, : k - 1], t_inner) if k > 1 else U[:, :0]
-            D = torch.cat([torch.stack(older, 1), D_new], 1)  # D_{s-len+1} .. D_{e-1}
-            lead = len(older) - 1  # position of D_s
+            D = torch.cat([torch.stack(older, 1), self.windowed(U[:, : k - 1], t_inner)], 1) if k > 1 \
+                else torch.stack(older, 1)  # D_{s-len+1} .. D_{e-1}
+            if missing:
+                D = torch.cat([D.new_zeros((D.shape[0], missing) + D.shape[2:]), D], 1)
             out = A * prev
-            for j in range(depth):
-                lo = lead - j
-                if lo < 0:  # before the chain's start: the coefficient is 0 there
-                    pad = torch.zeros_like(prev[:, :-lo]) if -lo < k else torch.zeros_like(prev)
-                    Dj = torch.cat([pad, D[:, : k + lo]], 1) if -lo < k else pad
-                else:
-                    Dj = D[:, lo: lo + k]
-                out = out + C[j] * Dj
+            for j in range(depth):  # D_s sits at position depth - 1
+                out = out + C[j] * D[:, depth - 1 - j: depth - 1 - j + k]
             if stochastic:
                 out = out + N * xi
             return integral_form(x_s, prev, out)

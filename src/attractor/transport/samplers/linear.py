@@ -19,6 +19,7 @@ same tables on a whole window at once. No corrector is applied after the last st
 from __future__ import annotations
 
 import abc
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -46,8 +47,8 @@ class Tables:
         return depth
 
     def check(self) -> None:
-        rows = [self.A, self.N, *self.C, *(self.E or [])]
-        if not all(math.isfinite(v) for row in rows for v in (row if isinstance(row, list) else [row])):
+        values = [*self.A, *self.N, *itertools.chain(*self.C, *(self.E or []))]
+        if not all(math.isfinite(v) for v in values):
             raise ValueError("the sampler's coefficients are not finite on this grid (a repeated "
                              "noise level, or an infinite step inside the grid)")
 

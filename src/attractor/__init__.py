@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "fixed_point": "attractor.equilibrium",
     "root": "attractor.equilibrium",
+    "parallel_recurrence": "attractor.equilibrium",
     "odeint": "attractor.ode",
     "sdeint": "attractor.sde",
     "cdeint": "attractor.cde",

@@ -14,6 +14,7 @@ from attractor.equilibrium.fixed_point import fixed_point
 from attractor.equilibrium.halpern import Halpern
 from attractor.equilibrium.newton import Newton
 from attractor.equilibrium.picard import Picard
+from attractor.equilibrium.recurrence import parallel_recurrence
 from attractor.equilibrium.root import root
 
 __all__ = [
@@ -27,5 +28,6 @@ __all__ = [
     "Newton",
     "Picard",
     "fixed_point",
+    "parallel_recurrence",
     "root",
 ]

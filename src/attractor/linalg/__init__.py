@@ -13,5 +13,6 @@ from attractor.linalg.bicgstab import bicgstab
 from attractor.linalg.cg import cg
 from attractor.linalg.dense import dense_solve, materialize
 from attractor.linalg.gmres import gmres
+from attractor.linalg.scan import affine_scan, associative_scan
 
-__all__ = ["LinearSolution", "bicgstab", "cg", "dense_solve", "gmres", "materialize"]
+__all__ = ["LinearSolution", "affine_scan", "associative_scan", "bicgstab", "cg", "dense_solve", "gmres", "materialize"]

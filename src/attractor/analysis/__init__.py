@@ -8,7 +8,7 @@
 * Delay embedding: :func:`delay_embed`, :func:`embed` (automatic delay and dimension),
   :func:`mutual_information`, :func:`autocorrelation`, :func:`false_nearest_neighbors`.
 * Reconstruction metrics: :func:`state_space_divergence` (``D_stsp``),
-  :func:`valid_prediction_time`, :func:`smape`.
+  :func:`valid_prediction_time`, :func:`smape`, :func:`mase`.
 
 Time series are time first: ``(T, d)``.
 """
@@ -31,7 +31,7 @@ from attractor.analysis.embedding import (
     mutual_information,
 )
 from attractor.analysis.lyapunov import LyapunovSpectrum, lyapunov_spectrum, max_lyapunov
-from attractor.analysis.metrics import smape, state_space_divergence, valid_prediction_time
+from attractor.analysis.metrics import mase, smape, state_space_divergence, valid_prediction_time
 from attractor.analysis.rosenstein import Rosenstein, rosenstein
 from attractor.analysis.spectra import normalized_spectrum, power_spectrum, power_spectrum_distance
 
@@ -51,6 +51,7 @@ __all__ = [
     "false_nearest_neighbors",
     "kaplan_yorke_dimension",
     "lyapunov_spectrum",
+    "mase",
     "max_lyapunov",
     "mutual_information",
     "normalized_spectrum",

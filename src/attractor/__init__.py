@@ -37,6 +37,7 @@ _SUBPACKAGES = (
     "analysis",
     "games",
     "transport",
+    "dsr",
 )
 
 __all__ = ["ConvergenceError", "Status", "__version__", *_EXPORTS, *_SUBPACKAGES]

@@ -1,0 +1,66 @@
+"""The almost-linear RNN: a few ReLU units, the rest linear."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from attractor._core.validation import check_int
+from attractor.dsr.models._base import ReconstructionModel
+
+
+class ALRNN(ReconstructionModel):
+    r"""Almost-linear RNN (Brenner, Hemmer, Monfared & Durstewitz, "Almost-linear RNNs yield
+    highly interpretable symbolic codes in dynamical systems reconstruction", NeurIPS 2024):
+
+    .. math:: z_t = A z_{t-1} + W \Phi^*(z_{t-1}) + h, \qquad
+              \Phi^*(z) = (z_1, \dots, z_{M-P}, \max(0, z_{M-P+1}), \dots, \max(0, z_M)),
+
+    ``A`` diagonal, ``W`` off-diagonal, and only the last ``P = relu_units`` units
+    nonlinear. The state space splits into at most :math:`2^P` linear subregions; the sequence
+    of subregions a trajectory visits is its symbolic code (:func:`attractor.dsr.symbolic_code`).
+    """
+
+    def __init__(self, latent_dim: int, n_obs: int, relu_units: int = 2, observation: str | nn.Module = "identity") -> None:
+        super().__init__(latent_dim, n_obs, observation)
+        M = self.latent_dim
+        P = check_int("relu_units", relu_units, minimum=0)
+        if P > M:
+            raise ValueError(f"`relu_units` ({P}) must be at most `latent_dim` ({M}).")
+        self.relu_units = P
+        self.A = nn.Parameter(torch.full((M,), 0.9))
+        self.W = nn.Parameter(torch.empty(M, M).uniform_(-0.5, 0.5) / math.sqrt(M))
+        self.h = nn.Parameter(torch.zeros(M))
+        self.register_buffer("mask", 1 - torch.eye(M))
+
+    @property
+    def W_offdiag(self) -> torch.Tensor:
+        return self.W * self.mask
+
+    def _phi(self, z: torch.Tensor) -> torch.Tensor:
+        k = self.latent_dim - self.relu_units
+        return torch.cat([z[..., :k], torch.relu(z[..., k:])], dim=-1)
+
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        return self.A * z + self._phi(z) @ self.W_offdiag.T + self.h
+
+    def _slopes(self, pattern: torch.Tensor) -> torch.Tensor:
+        ones = pattern.new_ones(*pattern.shape[:-1], self.latent_dim - self.relu_units, dtype=self.A.dtype)
+        return torch.cat([ones, pattern.to(self.A.dtype)], dim=-1)
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        slope = self._slopes(self.pattern(z)).to(z.dtype)
+        return torch.diag_embed(self.A.expand_as(z)) + self.W_offdiag * slope.unsqueeze(-2)
+
+    def pattern(self, z: torch.Tensor) -> torch.Tensor:
+        return z[..., self.latent_dim - self.relu_units:] > 0
+
+    def affine(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        slope = self._slopes(pattern)
+        mat = torch.diag_embed(self.A.expand_as(slope)) + self.W_offdiag * slope.unsqueeze(-2)
+        return mat, self.h.expand_as(slope)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, relu_units={self.relu_units}"

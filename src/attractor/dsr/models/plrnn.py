@@ -1,0 +1,112 @@
+"""The piecewise-linear RNN (PLRNN) and its dendritic extension."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from attractor._core.validation import check_int
+from attractor.dsr.models._base import ReconstructionModel
+
+
+def _uniform(*shape: int, bound: float) -> nn.Parameter:
+    return nn.Parameter(torch.empty(*shape).uniform_(-bound, bound))
+
+
+class PLRNN(ReconstructionModel):
+    r"""Piecewise-linear RNN (Durstewitz, PLoS Comput. Biol. 2017; Koppe et al. 2019):
+
+    .. math:: z_t = A z_{t-1} + W \phi(z_{t-1}) + h, \qquad \phi = \max(0, \cdot),
+
+    ``A`` diagonal, ``W`` off-diagonal (its diagonal is held at zero; self-coupling is ``A``).
+    Initialised with ``A = 0.9`` and small ``W`` (spectral radius below one), ``h = 0``.
+
+    The map is linear in each orthant ``D = diag(z > 0)``: :math:`z \mapsto (A + W D) z + h`,
+    which :func:`attractor.dsr.scyfi` uses to find its fixed points and cycles.
+    :meth:`manifold_attractor_regularization` is the regularizer of Schmidt et al. (ICLR 2021).
+    """
+
+    def __init__(self, latent_dim: int, n_obs: int, observation: str | nn.Module = "identity") -> None:
+        super().__init__(latent_dim, n_obs, observation)
+        M = self.latent_dim
+        self.A = nn.Parameter(torch.full((M,), 0.9))
+        self.W = _uniform(M, M, bound=0.5 / math.sqrt(M))
+        self.h = nn.Parameter(torch.zeros(M))
+        self.register_buffer("mask", 1 - torch.eye(M))
+
+    @property
+    def W_offdiag(self) -> torch.Tensor:
+        return self.W * self.mask
+
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        return self.A * z + torch.relu(z) @ self.W_offdiag.T + self.h
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.diag_embed(self.A.expand_as(z)) + self.W_offdiag * (z > 0).to(z.dtype).unsqueeze(-2)
+
+    def pattern(self, z: torch.Tensor) -> torch.Tensor:
+        return z > 0
+
+    def affine(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        D = pattern.to(self.A.dtype)
+        return torch.diag_embed(self.A.expand_as(D)) + self.W_offdiag * D.unsqueeze(-2), self.h.expand_as(D)
+
+    def manifold_attractor_regularization(self, fraction: float = 0.5) -> torch.Tensor:
+        r"""Schmidt et al. (2021): the first ``fraction`` of the units are pushed towards a
+        line attractor, :math:`\sum_{i \in R} (A_i - 1)^2 + \sum_{i \in R, j} W_{ij}^2 +
+        \sum_{i \in R} h_i^2`, which lets them hold slow time scales."""
+        k = round(fraction * self.latent_dim)
+        return (self.A[:k] - 1).pow(2).sum() + self.W_offdiag[:k].pow(2).sum() + self.h[:k].pow(2).sum()
+
+
+class DendriticPLRNN(ReconstructionModel):
+    r"""Dendritic PLRNN (Brenner et al., "Tractable dendritic RNNs for reconstructing nonlinear
+    dynamical systems", ICML 2022): each unit's nonlinearity is a weighted sum of ``bases``
+    thresholded ReLUs,
+
+    .. math:: z_t = A z_{t-1} + W \sum_{b=1}^{B} \alpha_b \max(0, z_{t-1} - \eta_b) + h ,
+
+    with ``A`` diagonal, ``W`` off-diagonal, :math:`\alpha \in R^B`, thresholds
+    :math:`\eta_b \in R^M`. Still piecewise linear: the pattern is which thresholds each unit
+    exceeds.
+    """
+
+    def __init__(self, latent_dim: int, n_obs: int, bases: int = 10, observation: str | nn.Module = "identity") -> None:
+        super().__init__(latent_dim, n_obs, observation)
+        M, B = self.latent_dim, check_int("bases", bases, minimum=1)
+        self.bases = B
+        self.A = nn.Parameter(torch.full((M,), 0.9))
+        self.W = _uniform(M, M, bound=0.5 / math.sqrt(M))
+        self.h = nn.Parameter(torch.zeros(M))
+        self.alpha = nn.Parameter(torch.full((B,), 1.0 / B))
+        self.thresholds = nn.Parameter(torch.randn(B, M))
+        self.register_buffer("mask", 1 - torch.eye(M))
+
+    @property
+    def W_offdiag(self) -> torch.Tensor:
+        return self.W * self.mask
+
+    def _basis(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("b,...bm->...m", self.alpha, torch.relu(z.unsqueeze(-2) - self.thresholds))
+
+    def step(self, z: torch.Tensor) -> torch.Tensor:
+        return self.A * z + self._basis(z) @ self.W_offdiag.T + self.h
+
+    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
+        slope = torch.einsum("b,...bm->...m", self.alpha, (z.unsqueeze(-2) > self.thresholds).to(z.dtype))
+        return torch.diag_embed(self.A.expand_as(z)) + self.W_offdiag * slope.unsqueeze(-2)
+
+    def pattern(self, z: torch.Tensor) -> torch.Tensor:
+        return (z.unsqueeze(-2) > self.thresholds).flatten(-2)  # (*, B M)
+
+    def affine(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        P = pattern.reshape(*pattern.shape[:-1], self.bases, self.latent_dim).to(self.A.dtype)
+        slope = torch.einsum("b,...bm->...m", self.alpha, P)
+        offset = torch.einsum("b,...bm->...m", self.alpha, P * self.thresholds)
+        mat = torch.diag_embed(self.A.expand_as(slope)) + self.W_offdiag * slope.unsqueeze(-2)
+        return mat, self.h - offset @ self.W_offdiag.T
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, bases={self.bases}"

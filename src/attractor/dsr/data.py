@@ -80,5 +80,5 @@ def observe_system(
 def split(x: torch.Tensor, test_fraction: float = 0.5) -> tuple[torch.Tensor, torch.Tensor]:
     """Consecutive train/test parts of a ``(T, N)`` series."""
     check_in_range("test_fraction", test_fraction, 0.0, 1.0, inclusive=False)
-    cut = int(round((1 - test_fraction) * x.shape[0]))
+    cut = round((1 - test_fraction) * x.shape[0])
     return x[:cut], x[cut:]

@@ -77,7 +77,7 @@ def evaluate(
     (x,) = check_series("x", x, model.n_obs, min_length=max(n_ahead + 1, 16))
     check_in_range("burn_in", burn_in, 0.0, 10.0)
     T = x.shape[0]
-    skip = int(round(burn_in * T))
+    skip = round(burn_in * T)
     run = free_run(model, x[0], skip + T, latent=True)
     z_end, gen = run[-1], model.observe(run[skip:])
     out: dict[str, float] = {}

@@ -17,6 +17,7 @@ COMMANDS = {
     "simulate": "simulate",
     "lyapunov": "lyapunov",
     "nash": "nash",
+    "reconstruct": "reconstruct",
 }
 
 

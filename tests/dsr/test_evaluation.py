@@ -68,6 +68,12 @@ def test_observe_system_standardizes_and_splits():
     delayed = dsr.observe_system("lorenz", 2000, 500, observe=[0], delay_dim=3, delay=5, noise=0.0, standardize=False)
     assert delayed.train.shape == (2000, 3)
     torch.testing.assert_close(delayed.train[5:, 0], delayed.train[:-5, 1], rtol=0, atol=1e-12)
+    per_period = dsr.observe_system("lorenz", 500, 100, points_per_period=50, noise=0.0)
+    from attractor.systems import get
+
+    assert per_period.dt == pytest.approx(get("lorenz").period / 50)
+    with pytest.raises(ValueError, match="not both"):
+        dsr.observe_system("lorenz", 100, 100, dt=0.01, points_per_period=50)
     with pytest.raises(ValueError, match="`observe`"):
         dsr.observe_system("lorenz", 100, 100, observe=[3])
     with pytest.raises(ValueError, match="one observed coordinate"):

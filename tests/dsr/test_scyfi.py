@@ -49,8 +49,8 @@ def matches(found, expected):
     return all(any(any((torch.roll(c.points, s, 0) - e).abs().max() < 1e-7 for s in range(c.period)) for c in found) for e in expected)
 
 
-# seeds with several fixed points (2, 8) and with 2-cycles (17, 21, 24)
-@pytest.mark.parametrize("seed", [2, 8, 11, 17])
+# seeds with several fixed points (22: three) and with 2-cycles (3, 11, 36)
+@pytest.mark.parametrize("seed", [1, 21, 22, 27])
 def test_all_fixed_points_of_small_plrnns(seed):
     m = random_plrnn(seed)
     expected = enumerate_cycles(m, 1)
@@ -58,7 +58,7 @@ def test_all_fixed_points_of_small_plrnns(seed):
     assert matches(dsr.scyfi(m, 1, n_init=300, generator=torch.Generator().manual_seed(0)), expected)
 
 
-@pytest.mark.parametrize("seed", [17, 21, 24])
+@pytest.mark.parametrize("seed", [3, 11, 36])
 def test_all_two_cycles_of_small_plrnns(seed):
     m = random_plrnn(seed)
     expected = enumerate_cycles(m, 2)

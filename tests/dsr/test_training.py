@@ -60,7 +60,10 @@ def test_adaptive_alpha_is_one_minus_inverse_jacobian_bound(gain, expected):
     with torch.no_grad():
         m.A.fill_(gain)
         m.W.zero_()
-    forcing = dsr.GeneralizedForcing("adaptive", update_every=1, momentum=0.5, initial=0.3)
+    forcing = dsr.GeneralizedForcing("adaptive", update_every=1, decay=0.5, initial=0.3)
+    forcing.adapt(m, torch.randn(10, 4, 3))
+    # a larger target is taken at once, a smaller one approached geometrically
+    assert forcing.value(0.0) == pytest.approx(max(expected, 0.3 * 0.5 + 0.5 * expected), abs=1e-12)
     for _ in range(60):
         forcing.adapt(m, torch.randn(10, 4, 3))
     assert forcing.value(0.0) == pytest.approx(expected, abs=1e-9)

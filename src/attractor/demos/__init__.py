@@ -10,4 +10,5 @@ PARTS = [
     "chaos_invariants",
     "game_equilibria",
     "transport_flow_matching",
+    "dsr_reconstruction",
 ]

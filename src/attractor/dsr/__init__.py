@@ -10,7 +10,8 @@
   map's ``λ1`` and ``D_KY``), :func:`prediction_error`, :func:`free_run`, :func:`summarize`.
 * Analysis of piecewise-linear models: :func:`scyfi` (fixed points and cycles),
   :func:`symbolic_code` and :func:`transition_graph`.
-* Data: :func:`observe_system` (noisy, partial, delay-embedded, standardised, split).
+* Data: :func:`observe_system` (noisy, partial, delay-embedded, standardised, split), and
+  :func:`reconstruct`, from a registry system to a trained, evaluated model in one call.
 """
 
 from attractor.dsr.data import Dataset, observe_system, split
@@ -32,6 +33,7 @@ from attractor.dsr.models import (
     ReconstructionModel,
     ShallowPLRNN,
 )
+from attractor.dsr.reconstruct import Reconstruction, reconstruct
 from attractor.dsr.scyfi import Cycle, scyfi, symbolic_code, transition_graph
 from attractor.dsr.training import TrainingRecord, train, unroll
 
@@ -46,6 +48,7 @@ __all__ = [
     "IdentityObservation",
     "MapModel",
     "NoForcing",
+    "Reconstruction",
     "ReconstructionModel",
     "ShallowPLRNN",
     "SparseForcing",
@@ -56,6 +59,7 @@ __all__ = [
     "learned_lyapunov",
     "observe_system",
     "prediction_error",
+    "reconstruct",
     "scyfi",
     "split",
     "summarize",

@@ -31,6 +31,7 @@ def observe_system(
     n_test: int = 100_000,
     *,
     dt: float | None = None,
+    points_per_period: int | None = None,
     noise: float = 0.05,
     observe: list[int] | None = None,
     delay_dim: int | None = None,
@@ -40,7 +41,8 @@ def observe_system(
     generator: torch.Generator | None = None,
 ) -> Dataset:
     """A reconstruction data set from a registry system: one long trajectory on the attractor,
-    sampled every ``dt`` (default the system's), with Gaussian observation noise of ``noise``
+    sampled every ``dt`` (default the system's; or ``points_per_period`` samples per dominant
+    period, the dysts benchmark's granularity, for flows with a known period), with Gaussian observation noise of ``noise``
     times each coordinate's standard deviation, optionally only the coordinates ``observe``,
     optionally delay-embedded (``delay_dim`` copies ``delay`` samples apart, for partial
     observation), standardised by the training part's mean and standard deviation, and split
@@ -52,6 +54,12 @@ def observe_system(
     from attractor.systems.simulate import trajectory
 
     sys = get(system) if isinstance(system, str) else system
+    if points_per_period is not None:
+        if dt is not None:
+            raise ValueError("give `dt` or `points_per_period`, not both.")
+        if sys.kind == "map" or sys.period is None:
+            raise ValueError(f"`points_per_period` needs a flow with a known dominant period; {sys.name} has none.")
+        dt = sys.period / check_int("points_per_period", points_per_period, minimum=2)
     n_train = check_int("n_train", n_train, minimum=2)
     n_test = check_int("n_test", n_test, minimum=2)
     check_positive("noise", noise, allow_zero=True)

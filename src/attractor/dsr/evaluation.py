@@ -86,7 +86,7 @@ def evaluate(
         out["D_H"] = float(power_spectrum_distance(x, gen))
     else:
         out["D_stsp"] = out["D_H"] = math.inf
-    out[f"PE_{n_ahead}"] = float(prediction_error(model, x, n_ahead, starts=1000))
+    out[f"PE_{n_ahead}"] = float(prediction_error(model, x, n_ahead))
     if lyapunov:
         if bool(torch.isfinite(z_end).all()):
             res = learned_lyapunov(model, z_end, max_time=20_000)

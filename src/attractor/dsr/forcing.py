@@ -68,17 +68,23 @@ class GeneralizedForcing(TeacherForcing):
     ``alpha``:
 
     * a number in [0, 1]: fixed;
-    * ``"adaptive"``: :math:`\alpha = \min(\alpha_{\max}, \max(0, 1 - 1/G))` with :math:`G`
-      the geometric mean of the spectral norms of the model's Jacobians at forced states of
-      the current batch, re-estimated every ``update_every`` batches and smoothed by
-      ``momentum`` (the paper's adaptive rule);
+    * ``"adaptive"`` (the reference code's ``product_upper_bound`` rule): every
+      ``update_every`` batches, :math:`G` is the largest, over the batch's sequences, geometric
+      mean over time of the spectral norms :math:`\|J(\hat z_t)\|_2` of the model's
+      Jacobians at the forcing signals, and :math:`\alpha^* = \max(0, 1 - 1/G)`; then
+      :math:`\alpha \leftarrow \alpha^*` if :math:`\alpha^* > \alpha`, else
+      :math:`\alpha \leftarrow \gamma \alpha + (1 - \gamma) \alpha^*`, starting from
+      ``initial`` (the reference's 1.0, decay :math:`\gamma` = ``decay``, 0.999, per update);
     * a callable ``progress -> alpha`` (``progress`` in [0, 1] over training): a schedule,
       e.g. :meth:`annealed`.
+
+    ``alpha_max`` caps the adaptive value; ``n_sequences`` bounds how many of a batch's
+    sequences enter the estimate (cost: one Jacobian and one spectral norm per state).
     """
 
     def __init__(
         self, alpha: float | str | Callable[[float], float] = "adaptive", *, alpha_max: float = 1.0,
-        update_every: int = 5, momentum: float = 0.9, n_states: int = 256, initial: float = 0.5,
+        update_every: int = 5, decay: float = 0.999, initial: float = 1.0, n_sequences: int = 16,
     ) -> None:
         if isinstance(alpha, str):
             if alpha != "adaptive":
@@ -88,9 +94,9 @@ class GeneralizedForcing(TeacherForcing):
         self.alpha = alpha
         self.alpha_max = check_in_range("alpha_max", alpha_max, 0.0, 1.0)
         self.update_every = check_int("update_every", update_every, minimum=1)
-        self.momentum = check_in_range("momentum", momentum, 0.0, 1.0)
-        self.n_states = check_int("n_states", n_states, minimum=1)
-        self.current = check_in_range("initial", initial, 0.0, 1.0) if alpha == "adaptive" else None
+        self.decay = check_in_range("decay", decay, 0.0, 1.0)
+        self.n_sequences = check_int("n_sequences", n_sequences, minimum=1)
+        self.current = min(check_in_range("initial", initial, 0.0, 1.0), self.alpha_max) if alpha == "adaptive" else None
         self._calls = 0
 
     @staticmethod
@@ -114,19 +120,19 @@ class GeneralizedForcing(TeacherForcing):
         w[0] = 1.0
         return w
 
-    def adapt(self, model, states: torch.Tensor) -> None:
+    def adapt(self, model, signals: torch.Tensor) -> None:
+        """``signals``: the forcing signals :math:`\\hat z_t` of the batch, ``(T, B, M)``."""
         if self.alpha != "adaptive":
             return
         self._calls += 1
         if (self._calls - 1) % self.update_every:
             return
-        flat = states.detach().reshape(-1, states.shape[-1])
-        pick = torch.randperm(flat.shape[0], device=flat.device)[: self.n_states]
         with torch.no_grad():
-            norms = torch.linalg.matrix_norm(model.jacobian(flat[pick]), ord=2)
-        G = float(norms.clamp_min(torch.finfo(norms.dtype).tiny).log().mean().exp())
+            z = signals.detach()[:, : self.n_sequences]
+            norms = torch.linalg.matrix_norm(model.jacobian(z), ord=2)  # (T, B)
+            G = float(norms.clamp_min(torch.finfo(norms.dtype).tiny).log().mean(0).exp().max())
         target = min(self.alpha_max, max(0.0, 1.0 - 1.0 / G)) if math.isfinite(G) else self.alpha_max
-        self.current = self.momentum * self.current + (1 - self.momentum) * target
+        self.current = target if target > self.current else self.decay * self.current + (1 - self.decay) * target
 
 
 def resolve_forcing(forcing) -> TeacherForcing:

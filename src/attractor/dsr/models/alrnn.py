@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from attractor._core.validation import check_int
 from attractor.dsr.models._base import ReconstructionModel
+from attractor.dsr.models._init import talathi_vartak_diagonal
 
 
 class ALRNN(ReconstructionModel):
@@ -18,7 +17,8 @@ class ALRNN(ReconstructionModel):
     .. math:: z_t = A z_{t-1} + W \Phi^*(z_{t-1}) + h, \qquad
               \Phi^*(z) = (z_1, \dots, z_{M-P}, \max(0, z_{M-P+1}), \dots, \max(0, z_M)),
 
-    ``A`` diagonal, ``W`` off-diagonal, and only the last ``P = relu_units`` units
+    ``A`` diagonal (initialised by Talathi & Vartak 2016), ``W`` off-diagonal (initialised
+    :math:`N(0, 0.01^2)`), and only the last ``P = relu_units`` units
     nonlinear. The state space splits into at most :math:`2^P` linear subregions; the sequence
     of subregions a trajectory visits is its symbolic code (:func:`attractor.dsr.symbolic_code`).
     """
@@ -30,8 +30,9 @@ class ALRNN(ReconstructionModel):
         if P > M:
             raise ValueError(f"`relu_units` ({P}) must be at most `latent_dim` ({M}).")
         self.relu_units = P
-        self.A = nn.Parameter(torch.full((M,), 0.9))
-        self.W = nn.Parameter(torch.empty(M, M).uniform_(-0.5, 0.5) / math.sqrt(M))
+        # the reference initialisation (ALRNN-DSR, src/models/initialization.jl)
+        self.A = talathi_vartak_diagonal(M)
+        self.W = nn.Parameter(0.01 * torch.randn(M, M))
         self.h = nn.Parameter(torch.zeros(M))
         self.register_buffer("mask", 1 - torch.eye(M))
 

@@ -9,6 +9,7 @@ from torch import nn
 
 from attractor._core.validation import check_int
 from attractor.dsr.models._base import ReconstructionModel
+from attractor.dsr.models._init import talathi_vartak_diagonal
 
 
 def _uniform(*shape: int, bound: float) -> nn.Parameter:
@@ -21,7 +22,7 @@ class PLRNN(ReconstructionModel):
     .. math:: z_t = A z_{t-1} + W \phi(z_{t-1}) + h, \qquad \phi = \max(0, \cdot),
 
     ``A`` diagonal, ``W`` off-diagonal (its diagonal is held at zero; self-coupling is ``A``).
-    Initialised with ``A = 0.9`` and small ``W`` (spectral radius below one), ``h = 0``.
+    Initialised with ``A`` by Talathi & Vartak (2016), small ``W``, ``h = 0``.
 
     The map is linear in each orthant ``D = diag(z > 0)``: :math:`z \mapsto (A + W D) z + h`,
     which :func:`attractor.dsr.scyfi` uses to find its fixed points and cycles.
@@ -31,7 +32,7 @@ class PLRNN(ReconstructionModel):
     def __init__(self, latent_dim: int, n_obs: int, observation: str | nn.Module = "identity") -> None:
         super().__init__(latent_dim, n_obs, observation)
         M = self.latent_dim
-        self.A = nn.Parameter(torch.full((M,), 0.9))
+        self.A = talathi_vartak_diagonal(M)
         self.W = _uniform(M, M, bound=0.5 / math.sqrt(M))
         self.h = nn.Parameter(torch.zeros(M))
         self.register_buffer("mask", 1 - torch.eye(M))
@@ -77,7 +78,7 @@ class DendriticPLRNN(ReconstructionModel):
         super().__init__(latent_dim, n_obs, observation)
         M, B = self.latent_dim, check_int("bases", bases, minimum=1)
         self.bases = B
-        self.A = nn.Parameter(torch.full((M,), 0.9))
+        self.A = talathi_vartak_diagonal(M)
         self.W = _uniform(M, M, bound=0.5 / math.sqrt(M))
         self.h = nn.Parameter(torch.zeros(M))
         self.alpha = nn.Parameter(torch.full((B,), 1.0 / B))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from attractor._core.validation import check_int
 from attractor.dsr.models._base import ReconstructionModel
+from attractor.dsr.models._init import talathi_vartak_diagonal, uniform
 
 
 class ShallowPLRNN(ReconstructionModel):
@@ -17,7 +16,9 @@ class ShallowPLRNN(ReconstructionModel):
 
     .. math:: z_t = A z_{t-1} + W_1 \max(0, W_2 z_{t-1} + h_2) + h_1 ,
 
-    ``A`` diagonal. ``clipped=True`` is the clipped shPLRNN of the same paper,
+    ``A`` diagonal. Initialised as the reference code: ``A`` by Talathi & Vartak (2016),
+    ``W_1, W_2`` uniform in :math:`\pm 1/\sqrt{\text{fan-in}}`, ``h_1 = 0``, ``h_2 = 0``
+    (uniform for the clipped variant). ``clipped=True`` is the clipped shPLRNN of the same paper,
     :math:`z_t = A z_{t-1} + W_1 [\max(0, W_2 z_{t-1} + h_2) - \max(0, W_2 z_{t-1})] + h_1`,
     whose nonlinear term is bounded, so orbits stay bounded whenever :math:`|A_i| < 1`.
 
@@ -35,11 +36,12 @@ class ShallowPLRNN(ReconstructionModel):
         if not isinstance(clipped, bool):
             raise TypeError(f"`clipped` must be a bool; got {type(clipped).__name__}.")
         self.hidden, self.clipped = L, clipped
-        self.A = nn.Parameter(torch.full((M,), 0.9))
-        self.W1 = nn.Parameter(torch.empty(M, L).uniform_(-0.5, 0.5) / math.sqrt(L))
-        self.W2 = nn.Parameter(torch.empty(L, M).uniform_(-1.0, 1.0) / math.sqrt(M))
+        # the reference code's initialisation (GTF-shPLRNN, src/models/initialization.jl)
+        self.A = talathi_vartak_diagonal(M)
+        self.W1 = uniform(M, L, fan_in=L)
+        self.W2 = uniform(L, M, fan_in=M)
         self.h1 = nn.Parameter(torch.zeros(M))
-        self.h2 = nn.Parameter(torch.empty(L).uniform_(-1.0, 1.0))
+        self.h2 = uniform(L, fan_in=L) if clipped else nn.Parameter(torch.zeros(L))
 
     def step(self, z: torch.Tensor) -> torch.Tensor:
         u = z @ self.W2.T

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from attractor.cli import main
 
 
@@ -24,3 +26,12 @@ def test_reconstruct_refuses_options_that_do_not_apply(capsys):
     assert "--alpha applies to --forcing gtf only" in capsys.readouterr().err
     assert main(["reconstruct", "no_such_system", "--epochs", "1"]) == 1
     assert "no_such_system" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_demo_part_reconstructs_lorenz():
+    from attractor.demos import dsr_reconstruction
+
+    figures = dsr_reconstruction.run(quick=False)
+    assert figures["λ1 relative error"] < 0.1
+    assert figures["D_H"] < 0.25

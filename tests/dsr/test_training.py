@@ -5,6 +5,7 @@ import math
 import pytest
 import torch
 
+import attractor
 from attractor import dsr
 from attractor.dsr.training import forced_jacobian, forced_step, unroll
 
@@ -113,3 +114,16 @@ def test_bad_training_input_is_named():
         dsr.train(dsr.ALRNN(3, 2), torch.randn(300, 2), regularization=0.1, epochs=1)
     with pytest.raises(ValueError, match="`method`"):
         dsr.train(m, torch.randn(300, 2), method="fast", epochs=1)
+
+
+@pytest.mark.parametrize("name", ["plrnn", "alrnn", "dendritic"])
+def test_free_run_in_parallel_equals_generate(name):
+    torch.manual_seed(4)
+    m = {"plrnn": lambda: dsr.PLRNN(6, 2), "alrnn": lambda: dsr.ALRNN(6, 2, relu_units=3),
+         "dendritic": lambda: dsr.DendriticPLRNN(6, 2, bases=4)}[name]()
+    z0 = torch.randn(3, 6)
+    with torch.no_grad():
+        ref = m.generate(z0, 500)
+        for method in ["deer", "quasi_deer"]:
+            sol = attractor.parallel_recurrence(m.step, z0, length=500, method=method, jacobian=m.jacobian)
+            torch.testing.assert_close(sol.value, ref, rtol=0, atol=1e-9)

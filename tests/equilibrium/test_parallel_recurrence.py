@@ -113,7 +113,8 @@ def test_gradient_equals_bptt(method):
     params = [x, s0, *cell.parameters()]
 
     def grads(m):
-        y = attractor.parallel_recurrence(f, s0, x, method=m, tol=1e-13).value
+        options = {} if m == "sequential" else {"tol": 1e-13}
+        y = attractor.parallel_recurrence(f, s0, x, method=m, **options).value
         return torch.autograd.grad((y * w).sum(), params)
 
     for g1, g2 in zip(grads(method), grads("sequential")):
@@ -174,5 +175,7 @@ def test_inputs_are_not_mutated_and_bad_input_is_named():
         attractor.parallel_recurrence(f, s0, x, method="newton-raphson")
     with pytest.raises(ValueError, match="`jacobian`"):
         attractor.parallel_recurrence(f, s0, x, jacobian=lambda s, x: s)
+    with pytest.raises(ValueError, match="`init` does not apply"):
+        attractor.parallel_recurrence(f, s0, x, method="sequential", init=torch.zeros(10, 2, 5, dtype=D))
     with pytest.raises(ValueError, match="`s0`"):
         attractor.parallel_recurrence(f, torch.tensor([[math.nan] * 5], dtype=D), x[:, :1])

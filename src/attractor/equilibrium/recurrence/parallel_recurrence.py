@@ -128,6 +128,15 @@ def parallel_recurrence(
     flat_x = None if inputs is None else inputs.reshape(T, B, -1).transpose(0, 1)
     problem = RecurrenceProblem(f, flat_s0, flat_x, T, jacobian)
     if isinstance(method, str) and method == "sequential":
+        given = {"init": init is not None, "jacobian": jacobian is not None, "tol": tol is not None,
+                 "rtol": rtol != 0.0, "max_steps": max_steps is not None, "divergence": divergence != 1e8,
+                 "backward": backward != "implicit", "norm": norm != "max"}
+        wrong = [k for k, v in given.items() if v]
+        if wrong:
+            raise ValueError(
+                f"method='sequential' evaluates the loop directly (differentiated by autograd): "
+                f"`{wrong[0]}` does not apply to it."
+            )
         return _sequential(problem, batch_shape, T, d)
     solver = resolve("method", method, METHODS, FixedPointSolver)
     rtol = check_positive("rtol", rtol, allow_zero=True)

@@ -137,6 +137,19 @@ def iterate(
     return LoopResult(final_z, final_res, steps, status, k, trajectory)
 
 
+def loop_stats(problem: Problem, solver: FixedPointSolver, result: LoopResult, tol, rtol: float) -> dict:
+    """The statistics every solve through this loop reports."""
+    return {
+        "nfe": problem.nfe,
+        "njvp": problem.njvp,
+        "steps": int(result.steps.max()),
+        "iterations": result.iterations,
+        "solver": solver.name or type(solver).__name__,
+        "tol": tol,
+        "rtol": rtol,
+    }
+
+
 def _take_rows(mask: torch.Tensor, source: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """``target`` with the rows selected by ``mask`` taken from ``source`` (differentiable).
 

@@ -23,7 +23,7 @@ from attractor._core.validation import (
     check_tensor,
 )
 from attractor.equilibrium._base import FixedPointSolver
-from attractor.equilibrium._loop import iterate
+from attractor.equilibrium._loop import iterate, loop_stats
 from attractor.equilibrium._problem import Packer, Problem
 from attractor.equilibrium._registry import SOLVERS
 from attractor.equilibrium._solution import EquilibriumSolution
@@ -125,15 +125,7 @@ def solve_equilibrium(
                 record=trajectory,
             )
         _check_uncoupled(problem, result, tol, rtol, norm, batch_ndim)
-        stats: dict[str, Any] = {
-            "nfe": problem.nfe,
-            "njvp": problem.njvp,
-            "steps": int(result.steps.max()),
-            "iterations": result.iterations,
-            "solver": solver.name or type(solver).__name__,
-            "tol": tol,
-            "rtol": rtol,
-        }
+        stats: dict[str, Any] = loop_stats(problem, solver, result, tol, rtol)
         value = result.z if unroll else attach_gradients(problem, result.z, options, stats)
     sol = EquilibriumSolution(
         value=packer.unpack(value),

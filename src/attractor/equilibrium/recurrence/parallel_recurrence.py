@@ -18,7 +18,7 @@ from attractor._core.validation import (
     check_tensor,
 )
 from attractor.equilibrium._base import FixedPointSolver
-from attractor.equilibrium._loop import iterate
+from attractor.equilibrium._loop import iterate, loop_stats
 from attractor.equilibrium._solution import EquilibriumSolution
 from attractor.equilibrium.recurrence._linearized import DEER, Jacobi, Picard, QuasiDEER
 from attractor.equilibrium.recurrence._problem import RecurrenceProblem, describe
@@ -150,15 +150,7 @@ def parallel_recurrence(
         result = iterate(
             solver, problem, start, tol=tol, rtol=rtol, max_steps=max_steps, norm=norm, divergence=divergence
         )
-    stats: dict[str, Any] = {
-        "nfe": problem.nfe,
-        "njvp": problem.njvp,
-        "steps": int(result.steps.max()),
-        "iterations": result.iterations,
-        "solver": solver.name or type(solver).__name__,
-        "tol": tol,
-        "rtol": rtol,
-    }
+    stats: dict[str, Any] = loop_stats(problem, solver, result, tol, rtol)
     value = result.z if backward == "none" else attach_gradients(problem, result.z, stats)
     sol = EquilibriumSolution(
         value=_time_first(value, batch_shape, T, d),

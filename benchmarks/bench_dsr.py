@@ -148,6 +148,12 @@ def reconstruction_rows(seeds: int, epochs: int, only: set[str] | None = None) -
         ref = system.reference.max_lyapunov
         if ref is None:  # not in the registry at these parameters: compute it
             ref = float(lyapunov_spectrum(system, n_exponents=1, on_failure="status").exponents.reshape(-1)[0])
+        data0 = dsr.observe_system(system, 20_000, 10_000, noise=0.05, generator=torch.Generator().manual_seed(0))
+        from attractor.analysis import power_spectrum_distance, state_space_divergence
+
+        other = data0.train[-data0.test.shape[0]:]  # the same system, another stretch of it
+        rows.append(f"| {label} | floor: another noisy stretch of the data | "
+                    f"{float(state_space_divergence(data0.test, other)):.3f} | {float(power_spectrum_distance(data0.test, other)):.3f} | | | |")
         for method, fit in methods.items():
             runs = []
             for seed in range(seeds):

@@ -49,15 +49,15 @@ def dysts_model(name: str):
     from dysts import flows
 
     camel = "".join(part.capitalize() for part in name.split("_"))
-    aliases = {"SprottJerk": "SprottJerk", "Lorenz96": "Lorenz96"}
+    aliases = {"ForcedFitzhughNagumo": "ForcedFitzHughNagumo", "BeerRnn": "BeerRNN"}
     return getattr(flows, aliases.get(camel, camel))()
 
 
 def _rhs(model):
-    params = [getattr(model, k) for k in model.params]
-
+    # dysts's public right-hand side: its compiled `_rhs` where a system has one, else the
+    # Python `rhs` of the systems written with parameter arrays
     def f(y):
-        return np.asarray(model._rhs(*y, 0.0, *params), dtype=np.float64)
+        return np.asarray(model.rhs(y, 0.0), dtype=np.float64)
 
     return f
 

@@ -213,3 +213,74 @@ def test_bad_arguments(kwargs, error, match):
 def test_kaplan_yorke_of_result_matches_function():
     res = lyapunov_spectrum(get("henon"), get("henon").y0, tol=0.0, max_time=200, on_failure="status")
     torch.testing.assert_close(res.kaplan_yorke_dimension, kaplan_yorke_dimension(res.exponents))
+
+
+# -- input validation and failure reporting (issue 12) -------------------------------------------
+@pytest.mark.parametrize(
+    "y0, match",
+    [(torch.zeros(0, dtype=torch.float64), r"`y0`.*shape \(0,\)"),
+     (torch.zeros(3, 0, dtype=torch.float64), r"`y0`.*shape \(3, 0\)"),
+     (torch.zeros(0, 2, dtype=torch.float64), r"`y0`.*shape \(0, 2\)")],
+)
+def test_empty_initial_state_is_named(y0, match):
+    with pytest.raises(ValueError, match=match):
+        lyapunov_spectrum(lambda t, y: -y, y0, dt=0.1)
+
+
+@pytest.mark.parametrize(
+    "field, error, match",
+    [
+        (lambda t, y: y[..., :1], ValueError, r"returned shape \(1,\); expected \(2,\)"),
+        (lambda t, y: None, TypeError, "must return a torch.Tensor; got NoneType"),
+        (lambda t, y: y.float(), TypeError, "returned dtype torch.float32; expected torch.float64"),
+    ],
+)
+def test_a_bad_field_is_named_before_integration(field, error, match):
+    with pytest.raises(error, match=match):
+        lyapunov_spectrum(field, torch.ones(2, dtype=torch.float64), dt=0.01)
+    with pytest.raises(error, match="map"):
+        lyapunov_spectrum(lambda y: field(0.0, y), torch.ones(2, dtype=torch.float64), discrete=True)
+
+
+def test_blow_up_in_the_transient_is_a_status_not_an_exception():
+    # y' = y² leaves every bound at t = 1/y0, during the calibration and transient
+    y0 = torch.tensor([[0.5, 0.5], [-1.0, -0.5]], dtype=torch.float64)
+    res = lyapunov_spectrum(lambda t, y: y * y, y0, dt=0.01, max_time=5, on_failure="status")
+    assert res.status[0] == int(Status.NONFINITE)
+    with pytest.raises(ConvergenceError, match="NONFINITE"):
+        lyapunov_spectrum(lambda t, y: y * y, y0[:1], dt=0.01, max_time=5)
+
+
+def test_a_blown_up_sample_has_nan_exponents_and_dimension():
+    s = get("logistic", r=4.5)
+    y0 = torch.tensor([[0.3], [0.5]], dtype=torch.float64)
+    res = lyapunov_spectrum(s, y0, tol=0.0, max_time=300, on_failure="status")
+    assert (res.status == int(Status.NONFINITE)).all()
+    assert torch.isnan(res.exponents).all() and torch.isnan(res.stderr).all()
+    assert torch.isnan(res.kaplan_yorke_dimension).all()
+    # a healthy sample beside it keeps its value
+    mixed = lyapunov_spectrum(get("logistic"), torch.tensor([[0.3], [1.5]], dtype=torch.float64),
+                              tol=0.0, max_time=300, on_failure="status")
+    assert mixed.status.tolist() == [int(Status.MAX_STEPS), int(Status.NONFINITE)]
+    assert mixed.exponents[0, 0].item() == pytest.approx(math.log(2), abs=0.02)
+    assert torch.isnan(mixed.exponents[1]).all() and torch.isnan(mixed.kaplan_yorke_dimension[1])
+
+
+def test_kaplan_yorke_dimension_of_an_unknown_spectrum_is_nan():
+    d = kaplan_yorke_dimension(torch.tensor([[0.5, float("nan")], [0.5, -1.0]], dtype=torch.float64))
+    assert torch.isnan(d[0]) and d[1].item() == pytest.approx(1.5)
+
+
+def test_phase_coherent_flow_error_bar_covers_the_reference():
+    """Sprott's jerk flow is phase coherent: ensemble members kicked apart spread over the
+    attractor but keep a common phase, so over a short run their estimates share a
+    fluctuation (here -0.0055) that the spread across members (±0.0009) does not see. The
+    batch-means error of the ensemble average does; the reported error must cover the gap to
+    Sprott's λ1 = 0.0550 (Phys. Lett. A 228, 1997)."""
+    res = lyapunov_spectrum(get("sprott_jerk"), n_exponents=2, interval=3.65, tol=0.0, max_time=180,
+                            on_failure="status")
+    spread = res.members[:, 0].std() / math.sqrt(res.members.shape[0])
+    gap = abs(res.exponents[0].item() - 0.0550)
+    assert gap > 3 * spread  # the members alone would claim a precision the run lacks
+    assert gap <= 2 * res.stderr[0].item()
+    assert abs(res.exponents[1].item()) <= 2 * res.stderr[1].item()  # λ2 = 0 exactly

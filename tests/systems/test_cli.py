@@ -55,3 +55,23 @@ def test_lyapunov_prints_the_independent_check_where_one_exists(capsys):
     main(["lyapunov", "henon_heiles", "--tol", "0.5", "--max-time", "50", "--ensemble", "8"])
     out = capsys.readouterr().out
     assert "λ1 independent check" in out and "0.0024" in out
+    assert "contradicted by the project's cross-check" in out  # dysts's 0.0355 vs 0.0024
+
+
+def test_systems_flags_references_the_cross_check_contradicts(capsys):
+    from attractor.systems import get
+
+    assert main(["systems"]) == 0
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line and not line.startswith(" ")}
+    # dysts's λ1 for Chua (1.23) and the double pendulum (3.985) are contradicted; Lorenz's is not
+    assert "1.23*" in lines["chua"] and "3.985*" in lines["double_pendulum"]
+    assert "0.9056*" not in lines["lorenz"] and "0.9056" in lines["lorenz"]
+    footnote = out[out.index("* published λ1"):]
+    assert "chua" in footnote and "0.4443 ± 0.026" in footnote
+    assert "double_pendulum" in footnote and "Hamilton" in footnote
+    assert get("chua").reference.suspect and not get("lorenz").reference.suspect
+    # every flagged system is in the footnote, and only those
+    flagged = {name for name, line in lines.items() if len(line.split()) > 4 and line.split()[4].endswith("*")}
+    listed = {line.split()[0] for line in footnote.splitlines()[1:] if line.startswith("  ")}
+    assert flagged == listed and {"chua", "double_pendulum"} <= flagged

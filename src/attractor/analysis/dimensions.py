@@ -19,7 +19,8 @@ def kaplan_yorke_dimension(exponents: torch.Tensor) -> torch.Tensor:
 
     with the exponents sorted decreasingly and ``j`` the largest index whose partial sum is
     non-negative (Kaplan & Yorke, Lecture Notes in Math. 730, 1979). ``0`` when ``λ_1 < 0``
-    and ``k`` when every partial sum is non-negative.
+    and ``k`` when every partial sum is non-negative; NaN when an exponent is NaN (a spectrum
+    that could not be computed has no dimension).
     """
     exponents = check_tensor("exponents", exponents, min_dim=1, finite=False)
     lam = exponents.sort(dim=-1, descending=True).values
@@ -31,7 +32,8 @@ def kaplan_yorke_dimension(exponents: torch.Tensor) -> torch.Tensor:
     nxt = lam.gather(-1, jj.clamp(max=k - 1)).squeeze(-1).abs()
     interior = j.to(lam.dtype) + s_j / nxt
     full = torch.full_like(interior, float(k))
-    return torch.where(j == 0, torch.zeros_like(interior), torch.where(j >= k, full, interior))
+    dim = torch.where(j == 0, torch.zeros_like(interior), torch.where(j >= k, full, interior))
+    return dim.masked_fill(torch.isnan(exponents).any(-1), math.nan)
 
 
 @dataclasses.dataclass

@@ -63,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     if ref.independent_max_lyapunov is not None:
         print(_row("λ1 independent check", "", f"{ref.independent_max_lyapunov:.4f} ± {ref.independent_stderr:.4f} "
                    "(SciPy DOP853 on dysts's equations)"))
+    if ref.suspect:
+        print(f"  note: the published λ1 is contradicted by the project's cross-check"
+              f"{': ' + ref.suspect_note if ref.suspect_note else ''}.")
     status = Status(int(res.status)).name
     print(f"status {status}; averaged {res.time.item():.4g} {'time units' if system.is_flow else 'iterations'} "
           f"x {1 if res.members is None else res.members.shape[0]} members in {res.stats['wall']:.1f} s")

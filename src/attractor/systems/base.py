@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import math
 import numbers
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -31,6 +32,8 @@ class Reference:
     package's own equations, Benettin/QR over several long orbits
     (``benchmarks/crosscheck_lyapunov.py``) — for systems whose published estimate disagreed
     with attractor's. Where it and ``max_lyapunov`` differ, the published value is suspect.
+    ``suspect_note`` says why the published λ1 is doubtful where no independent value
+    settles it (the double pendulum's was computed for another vector field).
     """
 
     max_lyapunov: float | None = None
@@ -40,10 +43,26 @@ class Reference:
     source: str = ""
     independent_max_lyapunov: float | None = None
     independent_stderr: float | None = None
+    suspect_note: str = ""
 
     def known(self) -> dict[str, Any]:
         """The fields that hold a value, as a dict."""
         return {k: v for k, v in dataclasses.asdict(self).items() if v not in (None, "")}
+
+    @property
+    def suspect(self) -> bool:
+        """Whether the published λ1 is doubtful: the independent recomputation disagrees with
+        it by the registry's criterion (:func:`attractor.systems.checks.agrees`), or a
+        ``suspect_note`` says why."""
+        if self.max_lyapunov is None:
+            return False
+        if self.suspect_note:
+            return True
+        if self.independent_max_lyapunov is None:
+            return False
+        from attractor.systems.checks import agrees
+
+        return not agrees(self.max_lyapunov, self.independent_max_lyapunov)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -74,6 +93,16 @@ class System:
     tangent_fn: optional analytic tangent map ``J v`` (``tangent_fn(t, y, v, **params)`` for
         flows, ``tangent_fn(y, v, **params)`` for maps, ``v`` of shape ``(*batch, dim, k)``);
         a speed-up for Lyapunov spectra, checked against autograd in the tests.
+    forcing_phase: for a periodically forced (non-autonomous) flow ``x' = g(x, ωt)``, the
+        index of the forcing phase ``θ`` in the state (see below); ``None`` otherwise.
+
+    Non-autonomous flows are written, as in the dysts database, on the extended phase space:
+    the forcing phase is a state coordinate with ``θ' = ω`` (or ``θ' = 1`` for a forcing of
+    period ``τ`` in time), and the field ignores ``t``. A state then determines its future, so
+    the reference state, ensembles of initial states and Lyapunov spectra need no start time,
+    and dysts's reference values, computed on the same extended state, apply (its spectrum
+    includes the zero exponent of the flow direction). The phase winds without bound and is
+    listed in :attr:`periodic`; drop column ``forcing_phase`` to keep only the physical state.
     """
 
     name: str
@@ -89,6 +118,7 @@ class System:
     period: float | None = None
     periodic: tuple[int, ...] = ()
     tangent_fn: Callable[..., torch.Tensor] | None = None
+    forcing_phase: int | None = None
 
     # -- evaluation -------------------------------------------------------------------------
     def __call__(self, *args: Any) -> torch.Tensor:
@@ -140,6 +170,11 @@ class System:
         return self.kind == FLOW
 
     @property
+    def autonomous(self) -> bool:
+        """False for a periodically forced flow (its forcing phase is then part of the state)."""
+        return self.forcing_phase is None
+
+    @property
     def description(self) -> str:
         """First line of the vector field's docstring."""
         doc = inspect.getdoc(self.fn) or ""
@@ -184,10 +219,7 @@ class System:
                 f"{sorted(self.defaults)}."
             )
         for key, value in params.items():
-            ok = isinstance(value, torch.Tensor) or (isinstance(value, numbers.Real) and not isinstance(value, bool))
-            if not ok:
-                raise TypeError(f"parameter `{key}` of `{self.name}` must be a real number or a tensor; "
-                                f"got {type(value).__name__} {value!r}.")
+            _check_param(self.name, key, value)
         merged = {**self.params, **params}
         new = dataclasses.replace(self, params=merged)
         if not new.uses_defaults:
@@ -199,10 +231,30 @@ class System:
         return f"System({self.name!r}, {self.kind}, dim={self.dim}, {ps})"
 
 
+def _check_param(system: str, key: str, value: Any) -> None:
+    """A parameter override is a real number or a tensor, and finite: a NaN parameter would
+    surface much later as a non-finite state the user never gave."""
+    ok = isinstance(value, torch.Tensor) or (isinstance(value, numbers.Real) and not isinstance(value, bool))
+    if not ok:
+        raise TypeError(f"parameter `{key}` of `{system}` must be a real number or a tensor; "
+                        f"got {type(value).__name__} {value!r}.")
+    if isinstance(value, torch.Tensor):
+        bad = int((~torch.isfinite(value.detach())).sum()) if value.is_floating_point() else 0
+        if bad:
+            raise ValueError(f"parameter `{key}` of `{system}` must be finite; got a tensor of shape "
+                             f"{tuple(value.shape)} with {bad} NaN/inf entr{'y' if bad == 1 else 'ies'}.")
+    elif not math.isfinite(value):
+        raise ValueError(f"parameter `{key}` of `{system}` must be finite; got {value!r}.")
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, torch.Tensor) or isinstance(b, torch.Tensor):
-        a_t, b_t = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
-        return a_t.numel() == 1 and bool(torch.allclose(a_t.detach().reshape(()), b_t.reshape(())))
+        dev = a.device if isinstance(a, torch.Tensor) else b.device
+        a_t = torch.as_tensor(a, dtype=torch.float64, device=dev).detach()
+        b_t = torch.as_tensor(b, dtype=torch.float64, device=dev).detach()
+        if a_t.numel() == 1 and b_t.numel() == 1:  # a 0-d tensor equals a number
+            a_t, b_t = a_t.reshape(()), b_t.reshape(())
+        return a_t.shape == b_t.shape and bool(torch.allclose(a_t, b_t))
     return a == b
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from attractor.systems.base import FLOW, MAP, Reference, System
 
 _REGISTRY: dict[str, System] = {}
+_ALIASES: dict[str, str] = {}  # alias key -> registry key
 _MODULES = (
     "attractor.systems.flows.classic",
     "attractor.systems.flows.polynomial",
@@ -33,7 +34,14 @@ _MODULES = (
     "attractor.systems.flows.hyperchaotic",
     "attractor.systems.flows.conservative",
     "attractor.systems.flows.extended",
+    "attractor.systems.flows.variants",
+    "attractor.systems.flows.circuits",
+    "attractor.systems.flows.physics",
+    "attractor.systems.flows.biochemistry",
+    "attractor.systems.flows.forced",
+    "attractor.systems.flows.mixing",
     "attractor.systems.maps",
+    "attractor.systems.more_maps",
 )
 _loaded = False
 
@@ -65,6 +73,7 @@ def _reference_for(name: str) -> tuple[Reference, float | None]:
         source=entry.get("source", ""),
         independent_max_lyapunov=entry.get("independent_max_lyapunov"),
         independent_stderr=entry.get("independent_stderr"),
+        suspect_note=entry.get("suspect_note", ""),
     )
     return ref, entry.get("period")
 
@@ -80,8 +89,15 @@ def register(
     periodic: tuple[int, ...] = (),
     tangent: Callable[..., Any] | None = None,
     name: str | None = None,
+    forcing_phase: int | None = None,
+    aliases: tuple[str, ...] = (),
 ) -> System:
-    """Add a system to the registry (used by the ``@flow`` / ``@discrete_map`` decorators)."""
+    """Add a system to the registry (used by the ``@flow`` / ``@discrete_map`` decorators).
+
+    ``forcing_phase`` marks a periodically forced flow written on the extended phase space
+    (the index of its phase coordinate, which is also treated as ``periodic``; see
+    :class:`System`); ``aliases`` are other names ``get`` accepts (dysts's spelling, where it
+    differs)."""
     name = name or fn.__name__
     skip = 2 if kind == FLOW else 1  # (t, y) or (y,)
     sig = list(inspect.signature(fn).parameters.values())[skip:]
@@ -102,13 +118,15 @@ def register(
         seed=seed,
         settle=float(settle),
         period=period,
-        periodic=tuple(periodic),
+        periodic=tuple(sorted(set(periodic) | ({forcing_phase} if forcing_phase is not None else set()))),
         tangent_fn=tangent,
+        forcing_phase=forcing_phase,
     )
-    key = _key(name)
-    if key in _REGISTRY:
-        raise ValueError(f"system {name!r} is registered twice")
-    _REGISTRY[key] = system
+    for key in (_key(name), *map(_key, aliases)):
+        if key in _REGISTRY or key in _ALIASES:
+            raise ValueError(f"system {name!r}: the name {key!r} is registered twice")
+    _REGISTRY[_key(name)] = system
+    _ALIASES.update({_key(a): _key(name) for a in aliases})
     return system
 
 
@@ -156,7 +174,8 @@ def get(name: str | System, **params: Any) -> System:
     if not isinstance(name, str):
         raise TypeError(f"`name` must be a system name (str); got {type(name).__name__}.")
     _load()
-    system = _REGISTRY.get(_key(name))
+    key = _key(name)
+    system = _REGISTRY.get(_ALIASES.get(key, key))
     if system is None:
         close = [n for n in names() if _key(name)[:4] in _key(n)][:5]
         hint = f" Did you mean {close}?" if close else ""

@@ -126,7 +126,8 @@ def trajectory(
     transient: time (flows) or iterations (maps) run and discarded before the first sample.
     batch: number of initial states to draw on the attractor when ``y0`` is not given.
     noise: standard deviation of additive Gaussian measurement noise, relative to each
-        coordinate's standard deviation over the returned trajectory (0.1 = 10 %).
+        coordinate's standard deviation over the returned trajectory (0.1 = 10 %); none on
+        the forcing phase of a forced flow.
     solver, rtol, atol: passed to :func:`attractor.odeint` (flows); default adaptive Tsit5
         at the odeint tolerances.
     step: integration step of a fixed-step ``solver`` (``"rk4"``, ...; default ``dt``).
@@ -185,6 +186,8 @@ def trajectory(
         ys = torch.stack(states)
     if noise > 0:
         scale = ys.std(dim=0, keepdim=True) * noise
+        if system.forcing_phase is not None:  # the forcing phase is a clock, not a measurement
+            scale[..., system.forcing_phase] = 0
         eps = torch.randn(ys.shape, dtype=ys.dtype, device=ys.device, generator=generator)
         ys = ys + scale * eps
     return (times, ys) if return_times else ys

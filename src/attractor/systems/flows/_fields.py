@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 
@@ -21,3 +23,15 @@ def stack(*components: torch.Tensor | float) -> torch.Tensor:
     ref = torch.broadcast_tensors(*tensors)[0]
     parts = [c if isinstance(c, torch.Tensor) else torch.full_like(ref, c) for c in components]
     return torch.stack(torch.broadcast_tensors(*parts), dim=-1)
+
+
+def param(value, like: torch.Tensor) -> torch.Tensor:
+    """A vector or matrix parameter (given as nested tuples or a tensor) as a tensor in the
+    dtype and on the device of the state ``like``."""
+    return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+
+
+def switch(s: torch.Tensor, tau, stiffness: float = 20.0) -> torch.Tensor:
+    """Smoothed square wave of period ``tau`` in ``s``, between 0 and 1: the protocol that
+    alternates two stirring fields in the blinking flows (dysts's smoothing, stiffness 20)."""
+    return 0.5 + 0.5 * torch.tanh(tau * stiffness * torch.sin(2 * math.pi * s / tau))

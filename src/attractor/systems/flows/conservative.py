@@ -1,5 +1,5 @@
 """Conservative (Hamiltonian or time-reversible) chaotic flows: Hénon–Heiles, the double
-pendulum, the nuclear quadrupole model and the Nosé–Hoover thermostat.
+pendulum, the swinging Atwood machine, the nuclear quadrupole model and the Nosé–Hoover thermostat.
 
 Their Lyapunov spectra come in ± pairs, and chaos depends on the energy of the initial state;
 the reference states (from the dysts database, Gilpin, NeurIPS 2021) lie in chaotic regions.
@@ -113,3 +113,31 @@ def nose_hoover(t, y, a=1.5):
     """Nosé–Hoover thermostatted oscillator: x' = y, y' = -x + yz, z' = a - y²."""
     x, y_, z = y.unbind(-1)
     return stack(y_, -x + y_ * z, a - y_ * y_)
+
+
+@flow(
+    seed=(0.113296, 1.5707963267948966, 0.10992, 0.17747),
+    # the light mass swings close to the pulley (small r), where θ turns fast
+    dt=0.001,
+    periodic=(1,),
+    citation="Tufillaro, N. B., Abbott, T. A., Griffiths, D. J. (1984). Swinging Atwood's machine. "
+    "Am. J. Phys. 52, 895-903.",
+)
+def swinging_atwood(t, y, m1=1.0, m2=4.5, g=9.82):
+    """Swinging Atwood's machine: a swinging mass m1 against a hanging mass m2.
+
+    Length r and angle θ of m1 with canonical momenta p_r, p_θ (g = 9.82 as in dysts, whose
+    reference values use it)."""
+    r, th, pr, pth = y.unbind(-1)
+    return stack(
+        pr / (m1 + m2),
+        pth / (m1 * r * r),
+        pth * pth / (m1 * r**3) - m2 * g + m1 * g * torch.cos(th),
+        -m1 * g * r * torch.sin(th),
+    )
+
+
+def swinging_atwood_energy(y, m1=1.0, m2=4.5, g=9.82):
+    """Hamiltonian of :func:`swinging_atwood` (conserved along trajectories)."""
+    r, th, pr, pth = y.unbind(-1)
+    return pr**2 / (2 * (m1 + m2)) + pth**2 / (2 * m1 * r * r) + g * r * (m2 - m1 * torch.cos(th))

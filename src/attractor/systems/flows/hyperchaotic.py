@@ -1,5 +1,5 @@
 """Four-dimensional flows, mostly hyperchaotic (two positive Lyapunov exponents): Rössler's
-hyperchaos and hyperchaotic extensions of the Lorenz, Lü, Chen, finance and Qi systems, and
+hyperchaos and hyperchaotic extensions of the Lorenz, Lü, Chen, Yan, finance and Qi systems, and
 the Lorenz–Stenflo acoustic-gravity-wave model.
 
 Parameters and reference states follow the dysts database (Gilpin, NeurIPS 2021), which
@@ -146,4 +146,34 @@ def qi(t, y, a=45.0, b=10.0, c=1.0, d=10.0):
         b * (x + y_) - x * z * w,
         -c * z + x * y_ * w,
         -d * w + x * y_ * z,
+    )
+
+
+@flow(
+    seed=(11.250900857894639, -3.647077762541555, 50.16987924937642, -168.2485185683687),
+    dt=0.0005,
+    citation="Qi, G., van Wyk, M. A., van Wyk, B. J., Chen, G. (2008). On a new hyperchaotic "
+    "system. Phys. Lett. A 372, 124-136.",
+)
+def hyper_qi(t, y, a=50.0, b=24.0, c=13.0, d=8.0, e=33.0, f=30.0):
+    """Qi's hyperchaotic system, of constant divergence -a + b - c - d.
+
+    x' = a(y - x) + yz, y' = b(x + y) - xz, z' = -cz - ew + xy, w' = -dw + fz + xy."""
+    x, y_, z, w = y.unbind(-1)
+    return stack(a * (y_ - x) + y_ * z, b * (x + y_) - x * z, -c * z - e * w + x * y_, -d * w + f * z + x * y_)
+
+
+@flow(
+    seed=(-6.576620730899293, -4.617145437320736, 17.796515255115004, 0.8072357311545831),
+    dt=0.005,
+    citation=_MEIER,
+)
+def hyper_yan(t, y, a=37.0, b=3.0, c=26.0, d=38.0):
+    """Yan's hyperchaotic Chen-type system with a fourth variable fed by yz - xz."""
+    x, y_, z, w = y.unbind(-1)
+    return stack(
+        a * (y_ - x),
+        (c - a) * x - x * z + c * y_,
+        -b * z + x * y_ - y_ * z + x * z - w,
+        -d * w + y_ * z - x * z,
     )

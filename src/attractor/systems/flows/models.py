@@ -39,6 +39,7 @@ def hadley(t, y, a=0.2, b=4.0, f=9.0, g=1.0):
 @flow(
     seed=(-0.7791562791136255, -0.6302244598741468, 2.671200187214492),
     dt=0.05,
+    aliases=("RikitakeDynamo",),
     citation="Rikitake, T. (1958). Oscillations of a system of disk dynamos. "
     "Math. Proc. Camb. Philos. Soc. 54, 89-105.",
 )

@@ -194,6 +194,7 @@ def dadras(t, y, c=2.0, e=9.0, o=2.7, p=3.0, r=1.7):
 @flow(
     seed=(0.29430753, 0.10649486, 0.29081125),
     dt=0.05,
+    aliases=("NewtonLiepnik",),  # dysts's spelling
     citation="Leipnik, R. B., Newton, T. A. (1981). Double strange attractors in rigid body "
     "motion with linear feedback control. Phys. Lett. A 86, 63-67.",
 )

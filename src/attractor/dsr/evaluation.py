@@ -72,20 +72,13 @@ def evaluate(
     ``D_KY``; with ``reference_lyapunov`` also ``lambda_1_error``, the relative error. A
     model whose free run leaves the finite numbers gets ``inf`` divergences.
     """
-    from attractor.analysis import power_spectrum_distance, state_space_divergence
-
     (x,) = check_series("x", x, model.n_obs, min_length=max(n_ahead + 1, 16))
     check_in_range("burn_in", burn_in, 0.0, 10.0)
     T = x.shape[0]
     skip = round(burn_in * T)
     run = free_run(model, x[0], skip + T, latent=True)
     z_end, gen = run[-1], model.observe(run[skip:])
-    out: dict[str, float] = {}
-    if bool(torch.isfinite(gen).all()):
-        out["D_stsp"] = float(state_space_divergence(x, gen))
-        out["D_H"] = float(power_spectrum_distance(x, gen))
-    else:
-        out["D_stsp"] = out["D_H"] = math.inf
+    out = geometry_scores(x, gen, diverged=math.inf)
     out[f"PE_{n_ahead}"] = float(prediction_error(model, x, n_ahead))
     if lyapunov:
         if bool(torch.isfinite(z_end).all()):
@@ -98,6 +91,16 @@ def evaluate(
         if reference_lyapunov is not None:
             out["lambda_1_error"] = abs(out["lambda_1"] - reference_lyapunov) / abs(reference_lyapunov)
     return out
+
+
+def geometry_scores(x: torch.Tensor, gen: torch.Tensor, *, diverged: float) -> dict[str, float]:
+    """``D_stsp`` and ``D_H`` of a generated series against the data; ``diverged`` for both
+    when the generated series left the finite numbers."""
+    from attractor.analysis import power_spectrum_distance, state_space_divergence
+
+    if not bool(torch.isfinite(gen).all()):
+        return {"D_stsp": diverged, "D_H": diverged}
+    return {"D_stsp": float(state_space_divergence(x, gen)), "D_H": float(power_spectrum_distance(x, gen))}
 
 
 def summarize(results: list[dict[str, float]]) -> dict[str, dict[str, float]]:

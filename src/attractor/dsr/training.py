@@ -75,17 +75,11 @@ def unroll(model: ReconstructionModel, x: torch.Tensor, weights: torch.Tensor, m
             z = model.step(torch.addcmul(shift[t], z, scale[t]))
             out.append(z)
         return torch.stack(out)
-    inputs = torch.cat([x[:-1], weights.reshape(T, 1, 1).expand(T, x.shape[1], 1)], dim=-1)
-    f = forced_step(model)
-    if method == "sequential":
-        z, out = z0, []
-        for t in range(T):
-            z = f(z, inputs[t])
-            out.append(z)
-        return torch.stack(out)
     from attractor.equilibrium.recurrence import parallel_recurrence
 
-    return parallel_recurrence(f, z0, inputs, method=method, jacobian=forced_jacobian(model)).value
+    inputs = torch.cat([x[:-1], weights.reshape(T, 1, 1).expand(T, x.shape[1], 1)], dim=-1)
+    options = {} if method == "sequential" else {"jacobian": forced_jacobian(model)}
+    return parallel_recurrence(forced_step(model), z0, inputs, method=method, **options).value
 
 
 def train(
@@ -208,14 +202,6 @@ def _windows(series, lengths, T, batch_size, generator) -> torch.Tensor:
 
 
 def _quick_metrics(model: ReconstructionModel, x: torch.Tensor) -> dict[str, float]:
-    from attractor.analysis import power_spectrum_distance, state_space_divergence
-    from attractor.dsr.evaluation import free_run
+    from attractor.dsr.evaluation import free_run, geometry_scores
 
-    with torch.no_grad():
-        gen = free_run(model, x[0], x.shape[0])
-    if not bool(torch.isfinite(gen).all()):
-        return {"D_stsp": float("nan"), "D_H": float("nan")}
-    return {
-        "D_stsp": float(state_space_divergence(x, gen)),
-        "D_H": float(power_spectrum_distance(x, gen)),
-    }
+    return geometry_scores(x, free_run(model, x[0], x.shape[0]), diverged=float("nan"))

@@ -86,9 +86,7 @@ def _check(A: Any, b: Any, s0: Any) -> tuple[torch.Tensor, torch.Tensor, torch.T
         )
     batch = b.shape[1:-1]
     a_batch = {DENSE: A.shape[1:-2], DIAGONAL: A.shape[1:-1], SCALAR: A.shape[1:]}[structure]
-    tail_ok = structure != DENSE or A.shape[-2:] == (d, d)
-    if structure == DIAGONAL:
-        tail_ok = A.shape[-1] in (1, d)
+    tail_ok = {DENSE: A.shape[-2:] == (d, d), DIAGONAL: A.shape[-1] in (1, d), SCALAR: True}[structure]
     if not tail_ok or not _broadcasts(a_batch, batch):
         raise ValueError(
             f"`A` of shape {tuple(A.shape)} read as {structure} transitions does not fit `b` of "

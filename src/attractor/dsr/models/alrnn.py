@@ -6,11 +6,10 @@ import torch
 from torch import nn
 
 from attractor._core.validation import check_int
-from attractor.dsr.models._base import ReconstructionModel
-from attractor.dsr.models._init import talathi_vartak_diagonal
+from attractor.dsr.models._coupled import CoupledRNN
 
 
-class ALRNN(ReconstructionModel):
+class ALRNN(CoupledRNN):
     r"""Almost-linear RNN (Brenner, Hemmer, Monfared & Durstewitz, "Almost-linear RNNs yield
     highly interpretable symbolic codes in dynamical systems reconstruction", NeurIPS 2024):
 
@@ -24,44 +23,30 @@ class ALRNN(ReconstructionModel):
     """
 
     def __init__(self, latent_dim: int, n_obs: int, relu_units: int = 2, observation: str | nn.Module = "identity") -> None:
-        super().__init__(latent_dim, n_obs, observation)
-        M = self.latent_dim
         P = check_int("relu_units", relu_units, minimum=0)
-        if P > M:
-            raise ValueError(f"`relu_units` ({P}) must be at most `latent_dim` ({M}).")
+        if isinstance(latent_dim, int) and P > latent_dim:
+            raise ValueError(f"`relu_units` ({P}) must be at most `latent_dim` ({latent_dim}).")
         self.relu_units = P
-        # the reference initialisation (ALRNN-DSR, src/models/initialization.jl)
-        self.A = talathi_vartak_diagonal(M)
-        self.W = nn.Parameter(0.01 * torch.randn(M, M))
-        self.h = nn.Parameter(torch.zeros(M))
-        self.register_buffer("mask", 1 - torch.eye(M))
+        # the reference initialisation (ALRNN-DSR, src/models/initialization.jl): W ~ N(0, 0.01^2)
+        super().__init__(latent_dim, n_obs, observation, lambda M: nn.Parameter(0.01 * torch.randn(M, M)))
 
-    @property
-    def W_offdiag(self) -> torch.Tensor:
-        return self.W * self.mask
-
-    def _phi(self, z: torch.Tensor) -> torch.Tensor:
+    def phi(self, z: torch.Tensor) -> torch.Tensor:
         k = self.latent_dim - self.relu_units
         return torch.cat([z[..., :k], torch.relu(z[..., k:])], dim=-1)
 
-    def step(self, z: torch.Tensor) -> torch.Tensor:
-        return self.A * z + self._phi(z) @ self.W_offdiag.T + self.h
+    def slopes(self, z: torch.Tensor) -> torch.Tensor:
+        return self._slopes(self.pattern(z))
 
     def _slopes(self, pattern: torch.Tensor) -> torch.Tensor:
         ones = pattern.new_ones(*pattern.shape[:-1], self.latent_dim - self.relu_units, dtype=self.A.dtype)
         return torch.cat([ones, pattern.to(self.A.dtype)], dim=-1)
-
-    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
-        slope = self._slopes(self.pattern(z)).to(z.dtype)
-        return torch.diag_embed(self.A.expand_as(z)) + self.W_offdiag * slope.unsqueeze(-2)
 
     def pattern(self, z: torch.Tensor) -> torch.Tensor:
         return z[..., self.latent_dim - self.relu_units:] > 0
 
     def affine(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         slope = self._slopes(pattern)
-        mat = torch.diag_embed(self.A.expand_as(slope)) + self.W_offdiag * slope.unsqueeze(-2)
-        return mat, self.h.expand_as(slope)
+        return self.linear_part(slope), self.h.expand_as(slope)
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, relu_units={self.relu_units}"

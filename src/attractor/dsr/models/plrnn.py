@@ -8,15 +8,15 @@ import torch
 from torch import nn
 
 from attractor._core.validation import check_int
-from attractor.dsr.models._base import ReconstructionModel
-from attractor.dsr.models._init import talathi_vartak_diagonal
+from attractor.dsr.models._coupled import CoupledRNN
 
 
-def _uniform(*shape: int, bound: float) -> nn.Parameter:
-    return nn.Parameter(torch.empty(*shape).uniform_(-bound, bound))
+def _small_coupling(M: int) -> nn.Parameter:
+    bound = 0.5 / math.sqrt(M)
+    return nn.Parameter(torch.empty(M, M).uniform_(-bound, bound))
 
 
-class PLRNN(ReconstructionModel):
+class PLRNN(CoupledRNN):
     r"""Piecewise-linear RNN (Durstewitz, PLoS Comput. Biol. 2017; Koppe et al. 2019):
 
     .. math:: z_t = A z_{t-1} + W \phi(z_{t-1}) + h, \qquad \phi = \max(0, \cdot),
@@ -30,29 +30,20 @@ class PLRNN(ReconstructionModel):
     """
 
     def __init__(self, latent_dim: int, n_obs: int, observation: str | nn.Module = "identity") -> None:
-        super().__init__(latent_dim, n_obs, observation)
-        M = self.latent_dim
-        self.A = talathi_vartak_diagonal(M)
-        self.W = _uniform(M, M, bound=0.5 / math.sqrt(M))
-        self.h = nn.Parameter(torch.zeros(M))
-        self.register_buffer("mask", 1 - torch.eye(M))
+        super().__init__(latent_dim, n_obs, observation, _small_coupling)
 
-    @property
-    def W_offdiag(self) -> torch.Tensor:
-        return self.W * self.mask
+    def phi(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.relu(z)
 
-    def step(self, z: torch.Tensor) -> torch.Tensor:
-        return self.A * z + torch.relu(z) @ self.W_offdiag.T + self.h
-
-    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.diag_embed(self.A.expand_as(z)) + self.W_offdiag * (z > 0).to(z.dtype).unsqueeze(-2)
+    def slopes(self, z: torch.Tensor) -> torch.Tensor:
+        return self.pattern(z)
 
     def pattern(self, z: torch.Tensor) -> torch.Tensor:
         return z > 0
 
     def affine(self, pattern: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         D = pattern.to(self.A.dtype)
-        return torch.diag_embed(self.A.expand_as(D)) + self.W_offdiag * D.unsqueeze(-2), self.h.expand_as(D)
+        return self.linear_part(D), self.h.expand_as(D)
 
     def manifold_attractor_regularization(self, fraction: float = 0.5) -> torch.Tensor:
         r"""Schmidt et al. (2021): the first ``fraction`` of the units are pushed towards a
@@ -62,7 +53,7 @@ class PLRNN(ReconstructionModel):
         return (self.A[:k] - 1).pow(2).sum() + self.W_offdiag[:k].pow(2).sum() + self.h[:k].pow(2).sum()
 
 
-class DendriticPLRNN(ReconstructionModel):
+class DendriticPLRNN(CoupledRNN):
     r"""Dendritic PLRNN (Brenner et al., "Tractable dendritic RNNs for reconstructing nonlinear
     dynamical systems", ICML 2022): each unit's nonlinearity is a weighted sum of ``bases``
     thresholded ReLUs,
@@ -75,29 +66,17 @@ class DendriticPLRNN(ReconstructionModel):
     """
 
     def __init__(self, latent_dim: int, n_obs: int, bases: int = 10, observation: str | nn.Module = "identity") -> None:
-        super().__init__(latent_dim, n_obs, observation)
-        M, B = self.latent_dim, check_int("bases", bases, minimum=1)
+        B = check_int("bases", bases, minimum=1)
+        super().__init__(latent_dim, n_obs, observation, _small_coupling)
         self.bases = B
-        self.A = talathi_vartak_diagonal(M)
-        self.W = _uniform(M, M, bound=0.5 / math.sqrt(M))
-        self.h = nn.Parameter(torch.zeros(M))
         self.alpha = nn.Parameter(torch.full((B,), 1.0 / B))
-        self.thresholds = nn.Parameter(torch.randn(B, M))
-        self.register_buffer("mask", 1 - torch.eye(M))
+        self.thresholds = nn.Parameter(torch.randn(B, self.latent_dim))
 
-    @property
-    def W_offdiag(self) -> torch.Tensor:
-        return self.W * self.mask
-
-    def _basis(self, z: torch.Tensor) -> torch.Tensor:
+    def phi(self, z: torch.Tensor) -> torch.Tensor:
         return torch.einsum("b,...bm->...m", self.alpha, torch.relu(z.unsqueeze(-2) - self.thresholds))
 
-    def step(self, z: torch.Tensor) -> torch.Tensor:
-        return self.A * z + self._basis(z) @ self.W_offdiag.T + self.h
-
-    def jacobian(self, z: torch.Tensor) -> torch.Tensor:
-        slope = torch.einsum("b,...bm->...m", self.alpha, (z.unsqueeze(-2) > self.thresholds).to(z.dtype))
-        return torch.diag_embed(self.A.expand_as(z)) + self.W_offdiag * slope.unsqueeze(-2)
+    def slopes(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("b,...bm->...m", self.alpha, (z.unsqueeze(-2) > self.thresholds).to(z.dtype))
 
     def pattern(self, z: torch.Tensor) -> torch.Tensor:
         return (z.unsqueeze(-2) > self.thresholds).flatten(-2)  # (*, B M)
@@ -106,8 +85,7 @@ class DendriticPLRNN(ReconstructionModel):
         P = pattern.reshape(*pattern.shape[:-1], self.bases, self.latent_dim).to(self.A.dtype)
         slope = torch.einsum("b,...bm->...m", self.alpha, P)
         offset = torch.einsum("b,...bm->...m", self.alpha, P * self.thresholds)
-        mat = torch.diag_embed(self.A.expand_as(slope)) + self.W_offdiag * slope.unsqueeze(-2)
-        return mat, self.h - offset @ self.W_offdiag.T
+        return self.linear_part(slope), self.h - offset @ self.W_offdiag.T
 
     def extra_repr(self) -> str:
         return f"{super().extra_repr()}, bases={self.bases}"

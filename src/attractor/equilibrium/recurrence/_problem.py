@@ -10,11 +10,10 @@ current iterate and solve the linear recurrence by one parallel scan.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import torch
 
-from attractor.equilibrium._problem import Packer, Problem
+from attractor.equilibrium._problem import Packer, Problem, _kind
 from attractor.linalg import materialize
 
 
@@ -79,8 +78,7 @@ class RecurrenceProblem(Problem):
             jac = self.jacobian_fn(rows) if x is None else self.jacobian_fn(rows, x)
             expected = (rows.shape[0], self.d, self.d)
             if not isinstance(jac, torch.Tensor) or tuple(jac.shape) != expected:
-                got = tuple(jac.shape) if isinstance(jac, torch.Tensor) else type(jac).__name__
-                raise ValueError(f"`jacobian` must return the Jacobians of shape {expected}; got {got}.")
+                raise ValueError(f"`jacobian` must return the Jacobians of shape {expected}; got {_kind(jac)}.")
         else:
             def along(v: torch.Tensor) -> torch.Tensor:
                 return torch.func.jvp(lambda s: self.rows(s, x), (rows,), (v,))[1]
@@ -93,7 +91,3 @@ class RecurrenceProblem(Problem):
 def to_time_first(x: torch.Tensor) -> torch.Tensor:
     """``(B, T, ...)`` -> ``(T, B, ...)``."""
     return x.transpose(0, 1)
-
-
-def describe(x: Any) -> str:
-    return f"shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__

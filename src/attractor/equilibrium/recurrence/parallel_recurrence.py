@@ -19,9 +19,11 @@ from attractor._core.validation import (
 )
 from attractor.equilibrium._base import FixedPointSolver
 from attractor.equilibrium._loop import iterate, loop_stats
+from attractor.equilibrium._problem import _kind
 from attractor.equilibrium._solution import EquilibriumSolution
+from attractor.equilibrium._solve import NORMS
 from attractor.equilibrium.recurrence._linearized import DEER, Jacobi, Picard, QuasiDEER
-from attractor.equilibrium.recurrence._problem import RecurrenceProblem, describe
+from attractor.equilibrium.recurrence._problem import RecurrenceProblem
 from attractor.equilibrium.recurrence.backward import attach_gradients
 from attractor.equilibrium.recurrence.elk import ELK
 from attractor.linalg._batch import check_tol
@@ -34,7 +36,6 @@ METHODS: dict[str, Any] = {
     "picard": Picard,
     "jacobi": Jacobi,
 }
-NORMS = ("l2", "rms", "max")
 
 
 def parallel_recurrence(
@@ -196,7 +197,7 @@ def _initial_guess(init: Any, s0: torch.Tensor, T: int, B: int, d: int) -> torch
         return s0.detach().reshape(B, 1, d).expand(B, T, d).reshape(B, T * d).clone()
     expected = (T, *s0.shape)
     if not isinstance(init, torch.Tensor) or tuple(init.shape) != expected:
-        raise ValueError(f"`init` must be a trajectory guess of shape {expected}; got {describe(init)}.")
+        raise ValueError(f"`init` must be a trajectory guess of shape {expected}; got {_kind(init)}.")
     init = check_tensor("init", init)
     return init.detach().reshape(T, B, d).transpose(0, 1).reshape(B, T * d).clone().to(s0.dtype)
 
